@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Layout;
+using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
+using VCluster.Engine.Planning;
+using VCluster.Engine.Rendering;
+
+namespace VCluster.Engine;
+
+public sealed class GenerationOptions
+{
+    /// <summary>The folder with <c>templates.json</c> and the default templates.</summary>
+    public required string TemplatesDirectory { get; init; }
+
+    /// <summary>"/" for Debian's packages, or a folder where they were unpacked.</summary>
+    public string GanetiRoot { get; init; } = "/";
+
+    /// <summary>Where the Ganeti probe result is cached; null: probe every time.</summary>
+    public string? CacheDirectory { get; init; }
+}
+
+public sealed record GenerationResult(ClusterPlan Plan, string ManifestPath, LayoutWriteResult Layout, TimeSpan Elapsed, int Entries);
+
+/// <summary>
+/// The whole generation, in the order that keeps disk consistent: validate, discover Ganeti,
+/// parse and render every template in memory (any error stops here, before a write), then
+/// write only what changed, prune what is no longer generated, and write the manifest last.
+/// </summary>
+public static class ClusterGenerator
+{
+    public static GenerationResult Generate(ClusterSpec spec, GenerationOptions options, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var plan = ClusterPlanner.Plan(spec);
+        var ganeti = GanetiInstallation.Discover(options.GanetiRoot, options.CacheDirectory);
+        var templates = TemplateSet.Load(options.TemplatesDirectory, spec.Templates, new ProjectSourceLocator(spec.SourceFile));
+        cancellation.ThrowIfCancellationRequested();
+
+        var entries = new List<LayoutEntry>(new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation));
+        var manifest = BuildManifest(plan, ganeti, spec.SourceFile);
+        entries.Add(LayoutEntry.File(ClusterManifest.FileName, Encoding.UTF8.GetBytes(manifest.ToJson() + "\n"), 0b110_100_100));
+
+        var layout = LayoutWriter.Write(plan.Root, entries, cancellation);
+        return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count);
+    }
+
+    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
+    {
+        var sandbox = new ManifestSandbox
+        {
+            BinDir = Path.Combine(plan.Root, "bin"),
+            StateDir = Path.Combine(plan.Root, ".state"),
+            Passwd = Path.Combine(plan.Root, ".state", "sandbox", "passwd"),
+            Group = Path.Combine(plan.Root, ".state", "sandbox", "group"),
+            Hosts = Path.Combine(plan.Root, ".state", "sandbox", "hosts"),
+        };
+        return new ClusterManifest
+        {
+            Name = plan.Name,
+            Root = plan.Root,
+            Network = plan.Network.ToString(),
+            Netmask = plan.Network.Netmask,
+            PrefixLength = plan.Network.PrefixLength,
+            ClusterAddress = plan.ClusterAddress.ToString(),
+            Master = plan.Master.Name,
+            SourceProject = sourceProject,
+            Ganeti = new ManifestGaneti
+            {
+                Version = ganeti.Version,
+                InstallRoot = ganeti.InstallRoot,
+                ShareDir = ganeti.ShareDir,
+                SbinDir = ganeti.SbinDir,
+                Python = ganeti.Python,
+            },
+            Sandbox = sandbox,
+            Nodes = plan.Nodes.Select(n => new ManifestNode
+            {
+                Name = n.Name,
+                Address = n.Address.ToString(),
+                Master = n.IsMaster,
+                Root = n.Root,
+                Prefix = n.Prefix,
+                MemoryMiB = n.MemoryMiB,
+                Cpus = n.Cpus,
+                DiskGiB = n.DiskGiB,
+                Environment = NodeEnvironment(n, sandbox),
+                Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools")],
+                Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
+                {
+                    Name = d.Name,
+                    Executable = d.Executable,
+                    Arguments = [.. d.Arguments],
+                    Role = d.Role switch { DaemonRole.Master => "master", DaemonRole.MasterCandidates => "masterCandidates", _ => "allNodes" },
+                    Protocol = d.Protocol,
+                    Port = d.Port,
+                    Socket = d.Socket,
+                    LogFile = d.LogFile,
+                    PidFile = d.PidFile,
+                }).ToList(),
+            }).ToList(),
+            Instances = plan.Instances.Select(i => new ManifestInstance(i.Name, i.Address.ToString())).ToList(),
+        };
+    }
+
+    /// <summary>What makes a process one virtual node: Ganeti's own variables plus nss_wrapper's.</summary>
+    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox) => new()
+    {
+        ["GANETI_ROOTDIR"] = node.Root,
+        ["GANETI_HOSTNAME"] = node.Name,
+        ["LD_PRELOAD"] = "libnss_wrapper.so",
+        ["NSS_WRAPPER_PASSWD"] = sandbox.Passwd,
+        ["NSS_WRAPPER_GROUP"] = sandbox.Group,
+        ["NSS_WRAPPER_HOSTS"] = sandbox.Hosts,
+        ["NSS_WRAPPER_HOSTNAME"] = node.Name,
+        ["VCLUSTER_NODE"] = node.Name,
+    };
+}

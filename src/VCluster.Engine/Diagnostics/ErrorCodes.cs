@@ -1,0 +1,30 @@
+namespace VCluster.Engine.Diagnostics;
+
+/// <summary>Every error the engine reports has one of these codes; docs/errors.md explains each.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidClusterName = "VCS0001";
+    public const string InvalidNodeName = "VCS0002";
+    public const string DuplicateNodeName = "VCS0003";
+    public const string DuplicateAddress = "VCS0004";
+    public const string AddressOutsideNetwork = "VCS0005";
+    public const string InvalidNetwork = "VCS0006";
+    public const string NetworkTooSmall = "VCS0007";
+    public const string MasterCount = "VCS0008";
+    public const string RelativeRoot = "VCS0009";
+    public const string UnwritableRoot = "VCS0010";
+    public const string GanetiNotInstalled = "VCS0011";
+    public const string GanetiUnsupportedVersion = "VCS0012";
+    public const string TemplateSyntax = "VCS0013";
+    public const string TemplateRender = "VCS0014";
+    public const string InvalidCount = "VCS0015";
+    public const string InvalidTemplateItem = "VCS0016";
+    public const string WriteFailed = "VCS0017";
+    public const string InvalidResource = "VCS0018";
+    public const string ManifestMissing = "VCS0019";
+    public const string RootTooLong = "VCS0020";
+    public const string SandboxUnavailable = "VCS0021";
+    public const string ClusterNotRunning = "VCS0022";
+    public const string DaemonFailed = "VCS0023";
+    public const string ClusterBusy = "VCS0024";
+}

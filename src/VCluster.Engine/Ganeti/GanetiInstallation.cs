@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VCluster.Engine.Diagnostics;
+
+namespace VCluster.Engine.Ganeti;
+
+/// <summary>
+/// One installed Ganeti: where its parts are and the build-time ("autoconf") values compiled
+/// into it. Found at Debian's standard location (install root "/") or under a folder where
+/// Ganeti's Debian packages were unpacked (<c>dpkg -x</c>), so that generated trees follow
+/// whatever version is installed.
+/// </summary>
+public sealed class GanetiInstallation
+{
+    /// <summary>Ganeti versions whose layout and daemons this SDK knows.</summary>
+    public static readonly Version MinimumVersion = new(3, 0);
+    public static readonly Version MaximumVersionExclusive = new(3, 1);
+
+    private GanetiInstallation(string installRoot, string shareDir, JsonObject probe)
+    {
+        InstallRoot = installRoot;
+        ShareDir = shareDir;
+        VersionDir = Path.GetFileName(shareDir);
+        Version = probe["version"]!.GetValue<string>();
+        LibDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/lib/ganeti");
+        SbinDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/sbin");
+        Python = ReadInterpreter(Path.Combine(shareDir, "gnt-cluster"));
+        Constants = probe["constants"]!.AsObject();
+        Paths = probe["paths"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        EnsureDirs = probe["ensureDirs"]!.AsArray()
+            .Select(e => new EnsureDirsEntry(e!["path"]!.GetValue<string>(), e["kind"]!.GetValue<string>(), e["mode"]!.GetValue<int>()))
+            .ToList();
+    }
+
+    public string InstallRoot { get; }
+
+    /// <summary>The versioned Python tree, e.g. /usr/share/ganeti/3.0.</summary>
+    public string ShareDir { get; }
+
+    /// <summary>"3.0": the folder name Debian gives each installed major.minor.</summary>
+    public string VersionDir { get; }
+
+    /// <summary>"3.0.2": read from the installation's own constants.</summary>
+    public string Version { get; }
+
+    /// <summary>Versioned helper scripts (daemon-util, net-common, tools/...).</summary>
+    public string LibDir { get; }
+
+    /// <summary>Versioned daemons, among them the Haskell ones.</summary>
+    public string SbinDir { get; }
+
+    /// <summary>The interpreter Ganeti's scripts name in their first line.</summary>
+    public string Python { get; }
+
+    /// <summary>Every build-time constant of the installed <c>_constants.py</c>, as JSON values.</summary>
+    public JsonObject Constants { get; }
+
+    /// <summary>Paths as the installed pathutils computes them without GANETI_ROOTDIR.</summary>
+    public IReadOnlyDictionary<string, string> Paths { get; }
+
+    /// <summary>What the installed ensure-dirs would create or fix, in its order.</summary>
+    public IReadOnlyList<EnsureDirsEntry> EnsureDirs { get; }
+
+    /// <summary>The files whose change means another installation: MSBuild uses them as inputs.</summary>
+    public static IEnumerable<string> FingerprintFiles(string shareDir) =>
+        [Path.Combine(shareDir, "ganeti", "_constants.py"), Path.Combine(shareDir, "ganeti", "tools", "ensure_dirs.py")];
+
+    /// <summary>
+    /// Finds the newest supported Ganeti under <paramref name="installRoot"/>. The probe (one
+    /// Python process) runs only when the installation changed since the cached result.
+    /// </summary>
+    public static GanetiInstallation Discover(string installRoot, string? cacheDirectory)
+    {
+        installRoot = string.IsNullOrEmpty(installRoot) ? "/" : Path.GetFullPath(installRoot);
+        var shareRoot = Path.Combine(installRoot, "usr/share/ganeti");
+        var candidates = Directory.Exists(shareRoot)
+            ? Directory.GetDirectories(shareRoot)
+                .Where(d => File.Exists(Path.Combine(d, "ganeti", "_constants.py")) && System.Version.TryParse(Path.GetFileName(d), out _))
+                .OrderByDescending(d => System.Version.Parse(Path.GetFileName(d)))
+                .ToList()
+            : [];
+        if (candidates.Count == 0)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
+                $"no Ganeti installation under '{installRoot}' (looked for {shareRoot}/<version>/ganeti/_constants.py). " +
+                "Install it with: sudo apt-get install ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop " +
+                "(or set VClusterGanetiRoot to a folder where those packages were unpacked with dpkg -x)"));
+
+        var supported = candidates.FirstOrDefault(d =>
+        {
+            var v = System.Version.Parse(Path.GetFileName(d));
+            return v >= MinimumVersion && v < MaximumVersionExclusive;
+        });
+        if (supported is null)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiUnsupportedVersion,
+                $"Ganeti {string.Join(", ", candidates.Select(Path.GetFileName))} under '{installRoot}' is not supported; " +
+                $"VCluster.Sdk supports {MinimumVersion.Major}.{MinimumVersion.Minor}.x (Debian bookworm's ganeti-3.0)"));
+
+        var probe = LoadProbe(supported, cacheDirectory);
+        var installation = new GanetiInstallation(installRoot, supported, probe);
+        foreach (var required in new[] { installation.LibDir, installation.SbinDir })
+        {
+            if (!Directory.Exists(required))
+                throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
+                    $"Ganeti {installation.Version} under '{installRoot}' is incomplete: '{required}' is missing. " +
+                    $"Install it with: sudo apt-get install ganeti-{installation.VersionDir} ganeti-haskell-{installation.VersionDir}"));
+        }
+        return installation;
+    }
+
+    private static JsonObject LoadProbe(string shareDir, string? cacheDirectory)
+    {
+        var script = ReadProbeScript();
+        var key = Fingerprint(shareDir, script);
+        var cacheFile = cacheDirectory is null ? null : Path.Combine(cacheDirectory, $"ganeti-{key}.json");
+        if (cacheFile is not null && File.Exists(cacheFile))
+        {
+            try
+            {
+                return JsonNode.Parse(File.ReadAllText(cacheFile))!.AsObject();
+            }
+            catch (JsonException)
+            {
+                // A damaged cache entry is simply probed again.
+            }
+        }
+
+        var python = ReadInterpreter(Path.Combine(shareDir, "gnt-cluster"));
+        var start = new ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-");
+        start.ArgumentList.Add(shareDir);
+        start.Environment.Remove("GANETI_ROOTDIR");
+        start.Environment.Remove("GANETI_HOSTNAME");
+        start.Environment.Remove("PYTHONPATH");
+        string output, error;
+        int exitCode;
+        try
+        {
+            using var process = Process.Start(start)!;
+            process.StandardInput.Write(script);
+            process.StandardInput.Close();
+            var stderrTask = process.StandardError.ReadToEndAsync();
+            output = process.StandardOutput.ReadToEnd();
+            error = stderrTask.Result;
+            process.WaitForExit();
+            exitCode = process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
+                $"cannot run Ganeti's Python interpreter '{python}': {e.Message}. Install it with: sudo apt-get install python3"));
+        }
+        if (exitCode != 0)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
+                $"the Ganeti installation in '{shareDir}' cannot be imported by {python} (exit {exitCode}): {LastLines(error, 5)}. " +
+                "Install its dependencies with: sudo apt-get install ganeti-3.0"));
+
+        var probe = JsonNode.Parse(output)!.AsObject();
+        if (cacheFile is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(cacheDirectory!);
+                AtomicFile.WriteAllBytes(cacheFile, Encoding.UTF8.GetBytes(output), null);
+            }
+            catch (IOException)
+            {
+                // The cache only saves time.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return probe;
+    }
+
+    private static string Fingerprint(string shareDir, string script)
+    {
+        var text = new StringBuilder(shareDir).Append('\n').Append(script);
+        foreach (var file in FingerprintFiles(shareDir))
+        {
+            var info = new FileInfo(file);
+            text.Append('\n').Append(file).Append(' ').Append(info.Exists ? $"{info.Length} {info.LastWriteTimeUtc.Ticks}" : "-");
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    private static string ReadProbeScript()
+    {
+        using var stream = typeof(GanetiInstallation).Assembly.GetManifestResourceStream("VCluster.Engine.ganeti-probe.py")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static string ReadInterpreter(string script)
+    {
+        try
+        {
+            using var reader = new StreamReader(script);
+            var first = reader.ReadLine() ?? "";
+            if (first.StartsWith("#!", StringComparison.Ordinal))
+                return first[2..].Trim().Split(' ')[0];
+        }
+        catch (IOException)
+        {
+        }
+        return "/usr/bin/python3";
+    }
+
+    private static string LastLines(string text, int count) =>
+        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(count));
+}
+
+/// <summary>One path of the installed ensure-dirs: kind is "dir", "file" or "queue".</summary>
+public sealed record EnsureDirsEntry(string Path, string Kind, int Mode);

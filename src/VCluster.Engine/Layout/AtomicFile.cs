@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+
+namespace VCluster.Engine;
+
+/// <summary>
+/// Writes that readers (and an interrupted build) see either before or after, never half:
+/// a temporary file beside the target, then rename(2), which replaces atomically.
+/// </summary>
+public static partial class AtomicFile
+{
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
+    {
+        var temp = TempName(path);
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+            }))
+            {
+                stream.Write(content);
+            }
+            // The umask narrowed the create mode; the declared mode is what the node must see.
+            if (mode is not null)
+                File.SetUnixFileMode(temp, mode.Value);
+            Rename(temp, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public static void CreateSymbolicLink(string path, string target)
+    {
+        var temp = TempName(path);
+        try
+        {
+            File.CreateSymbolicLink(temp, target);
+            Rename(temp, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    // File.Move refuses a link that points at a directory; rename(2) replaces any entry atomically.
+    [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int NativeRename(string from, string to);
+
+    private static void Rename(string from, string to)
+    {
+        if (NativeRename(from, to) != 0)
+            throw new IOException($"rename to '{to}' failed: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    private static string TempName(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.vcluster-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}.tmp");
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

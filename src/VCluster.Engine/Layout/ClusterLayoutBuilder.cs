@@ -1,0 +1,209 @@
+using System.Text;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Model;
+using VCluster.Engine.Rendering;
+
+namespace VCluster.Engine.Layout;
+
+/// <summary>
+/// Everything a cluster needs on disk, as <see cref="LayoutEntry"/> values relative to the
+/// cluster root: per node its ensure-dirs layout and its install prefix, plus the rendered
+/// templates of both scopes. Computes only; <see cref="LayoutWriter"/> writes.
+/// </summary>
+public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ganeti, TemplateSet templates)
+{
+    private const int DirMode = 0b111_101_101; // 0755
+    private readonly InstalledTree _installed = InstalledTree.Read(ganeti);
+
+    public IReadOnlyList<LayoutEntry> Build(CancellationToken cancellation = default)
+    {
+        var model = new TemplateModel(plan, ganeti);
+        var perNode = new List<LayoutEntry>[plan.Nodes.Count];
+        // Nodes are independent; rendering is the costly part, so spread it over the cores.
+        Parallel.For(0, plan.Nodes.Count, new ParallelOptions { CancellationToken = cancellation },
+            i => perNode[i] = BuildNode(plan.Nodes[i], model));
+
+        var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
+        var cluster = new EntryList("");
+        foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
+            cluster.File(output, text, mode);
+        entries.AddRange(cluster.Entries);
+        foreach (var node in perNode)
+            entries.AddRange(node);
+        return entries;
+    }
+
+    private List<LayoutEntry> BuildNode(NodePlan node, TemplateModel model)
+    {
+        var list = new EntryList(Path.GetRelativePath(plan.Root, node.Root));
+
+        // The ensure-dirs layout of the installed version, with its modes. Files are left to
+        // the daemons: ensure-dirs only fixes the modes of files that already exist.
+        foreach (var entry in ganeti.EnsureDirs.Where(e => e.Kind == "dir"))
+            list.Directory(entry.Path.TrimStart('/'), entry.Mode);
+        // What ensure-dirs expects to exist, or does not create: storage, exports, the console.
+        list.Directory(ganeti.Paths["defaultFileStorageDir"].TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths["defaultSharedFileStorageDir"].TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths["exportDir"].TrimStart('/'), DirMode);
+        list.Directory("etc/ganeti", DirMode);
+        list.Directory("etc/default", DirMode);
+        list.Directory("dev", DirMode);
+        list.Seed("dev/console", 0b110_000_000);
+
+        BuildPrefix(node, list);
+
+        foreach (var (output, text, mode) in templates.Render(TemplateScope.Node, model.ForNode(node)))
+            list.File(output, text, mode);
+        return list.Entries;
+    }
+
+    /// <summary>
+    /// The node's own Ganeti installation: Python runs a script with the script's real folder
+    /// first on sys.path, so entry points are copies (a link would import the system package);
+    /// the package is a folder of links to the installed modules but for the node's generated
+    /// <c>_constants.py</c>; binaries and helpers stay links to the installation.
+    /// </summary>
+    private void BuildPrefix(NodePlan node, EntryList list)
+    {
+        var prefix = Path.GetRelativePath(node.Root, node.Prefix);
+        var share = Path.Combine(prefix, "share", "ganeti", ganeti.VersionDir);
+        var shareAbsolute = NodeAutoconf.ShareDir(node, ganeti);
+        foreach (var (name, content) in _installed.EntryPoints)
+            list.File(Path.Combine(share, name), content, DirMode);
+        foreach (var name in _installed.PackageEntries)
+            list.Symlink(Path.Combine(share, "ganeti", name), Path.Combine(ganeti.ShareDir, "ganeti", name));
+        // The node's _constants.py (a template) imports the installed constants under this name.
+        list.Symlink(Path.Combine(share, "ganeti", "_installed_constants.py"), Path.Combine(ganeti.ShareDir, "ganeti", "_constants.py"));
+
+        string Resolve(InstalledLink link) => link.Kind switch
+        {
+            InstalledLinkKind.Share => Path.Combine(shareAbsolute, link.Name),
+            InstalledLinkKind.Lib when link.Name == "usr/lib/ganeti/daemon-util" => Path.Combine(node.Prefix, "lib", "ganeti", "daemon-util"),
+            InstalledLinkKind.Lib => Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir, link.Name),
+            _ => link.Name,
+        };
+        foreach (var (relative, link) in _installed.PkgLibLinks)
+            list.Symlink(Path.Combine(prefix, "lib", "ganeti", relative), Resolve(link));
+        foreach (var (name, link) in _installed.SbinLinks)
+            list.Symlink(Path.Combine(prefix, "sbin", name), Resolve(link));
+    }
+
+    /// <summary>Collects entries under one base folder and adds every parent folder once.</summary>
+    private sealed class EntryList(string baseDir)
+    {
+        private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
+        public List<LayoutEntry> Entries { get; } = new(256);
+
+        public void Directory(string relative, int mode)
+        {
+            var path = Join(relative);
+            if (!_directories.Add(path))
+                return;
+            AddParents(path);
+            Entries.Add(LayoutEntry.Directory(path, mode));
+        }
+
+        public void File(string relative, string text, int mode) => File(relative, Encoding.UTF8.GetBytes(text), mode);
+
+        public void File(string relative, byte[] content, int mode) => Add(LayoutEntry.File(Join(relative), content, mode));
+
+        public void Symlink(string relative, string target) => Add(LayoutEntry.Symlink(Join(relative), target));
+
+        public void Seed(string relative, int mode) => Add(LayoutEntry.Seed(Join(relative), mode));
+
+        private void Add(LayoutEntry entry)
+        {
+            AddParents(entry.RelativePath);
+            Entries.Add(entry);
+        }
+
+        private void AddParents(string path)
+        {
+            var parent = Path.GetDirectoryName(path);
+            if (string.IsNullOrEmpty(parent) || _directories.Contains(parent))
+                return;
+            AddParents(parent);
+            _directories.Add(parent);
+            Entries.Add(LayoutEntry.Directory(parent, DirMode));
+        }
+
+        private string Join(string relative) => baseDir.Length == 0 ? relative : Path.Combine(baseDir, relative);
+    }
+}
+
+internal enum InstalledLinkKind
+{
+    /// <summary>Into the versioned Python tree (share/ganeti/default/NAME).</summary>
+    Share,
+
+    /// <summary>Into the versioned lib tree (lib/ganeti/default/NAME).</summary>
+    Lib,
+
+    /// <summary>Anything else: kept as installed.</summary>
+    Other,
+}
+
+internal sealed record InstalledLink(InstalledLinkKind Kind, string Name);
+
+/// <summary>The installed files the prefix mirrors, read once per generation, not once per node.</summary>
+internal sealed class InstalledTree
+{
+    public required IReadOnlyList<(string Name, byte[] Content)> EntryPoints { get; init; }
+    public required IReadOnlyList<string> PackageEntries { get; init; }
+    public required IReadOnlyList<(string Relative, InstalledLink Link)> PkgLibLinks { get; init; }
+    public required IReadOnlyList<(string Name, InstalledLink Link)> SbinLinks { get; init; }
+
+    public static InstalledTree Read(GanetiInstallation ganeti)
+    {
+        var entryPoints = new DirectoryInfo(ganeti.ShareDir).EnumerateFiles()
+            .Where(f => f.LinkTarget is null && IsPythonScript(f.FullName))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => (f.Name, File.ReadAllBytes(f.FullName))).ToList();
+        var packageEntries = new DirectoryInfo(Path.Combine(ganeti.ShareDir, "ganeti")).EnumerateFileSystemInfos()
+            .Select(f => f.Name)
+            .Where(n => n is not "__pycache__" and not "_constants.py")
+            .Order(StringComparer.Ordinal).ToList();
+
+        // Debian's unversioned /usr/lib/ganeti and /usr/sbin point through "default" links at
+        // one version; the prefix points at the same things of the version in use.
+        var pkgLib = Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti");
+        var pkgLibLinks = new List<(string, InstalledLink)>();
+        foreach (var sub in new[] { "", "tools", "iallocators" })
+        {
+            var dir = Path.Combine(pkgLib, sub);
+            if (!Directory.Exists(dir))
+                continue;
+            foreach (var file in new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                if (file.LinkTarget is { } target && file.Name != "default" && Classify(target) is { Kind: not InstalledLinkKind.Other } link)
+                    pkgLibLinks.Add((Path.Combine(sub, file.Name), link));
+            }
+        }
+        var sbinLinks = new DirectoryInfo(Path.Combine(ganeti.InstallRoot, "usr/sbin")).EnumerateFileSystemInfos()
+            .Where(f => f.LinkTarget is not null && (f.Name.StartsWith("ganeti-", StringComparison.Ordinal) || f.Name.StartsWith("gnt-", StringComparison.Ordinal)))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => (f.Name, Classify(f.LinkTarget!)))
+            .Where(l => l.Item2.Kind != InstalledLinkKind.Other).ToList();
+        return new InstalledTree { EntryPoints = entryPoints, PackageEntries = packageEntries, PkgLibLinks = pkgLibLinks, SbinLinks = sbinLinks };
+    }
+
+    private static InstalledLink Classify(string target)
+    {
+        // ".../share/ganeti/default/NAME" or ".../lib/ganeti/default/usr/...": "default" is
+        // Debian's pointer at the active version.
+        var i = target.IndexOf("default/", StringComparison.Ordinal);
+        if (i < 0)
+            return new InstalledLink(InstalledLinkKind.Other, target);
+        var rest = target[(i + "default/".Length)..];
+        return new InstalledLink(rest.StartsWith("usr/", StringComparison.Ordinal) ? InstalledLinkKind.Lib : InstalledLinkKind.Share, rest);
+    }
+
+    private static bool IsPythonScript(string path)
+    {
+        Span<byte> head = stackalloc byte[32];
+        using var stream = File.OpenRead(path);
+        var read = stream.Read(head);
+        return Encoding.ASCII.GetString(head[..read]).StartsWith("#!", StringComparison.Ordinal)
+            && Encoding.ASCII.GetString(head[..read]).Contains("python", StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,54 @@
+namespace VCluster.Engine.Layout;
+
+public enum LayoutEntryKind
+{
+    /// <summary>A directory with a mode, as ensure-dirs would make it.</summary>
+    Directory,
+
+    /// <summary>A file whose whole content the generator owns.</summary>
+    File,
+
+    /// <summary>A link into the installed Ganeti (or elsewhere in the node's prefix).</summary>
+    Symlink,
+
+    /// <summary>A file created empty when missing and never changed after: the daemons write it.</summary>
+    Seed,
+}
+
+/// <summary>One thing the generator puts on disk; <see cref="RelativePath"/> is relative to the cluster root.</summary>
+public sealed class LayoutEntry
+{
+    private LayoutEntry(LayoutEntryKind kind, string relativePath, UnixFileMode mode, byte[]? content, string? target)
+    {
+        Kind = kind;
+        RelativePath = relativePath;
+        Mode = mode;
+        Content = content;
+        LinkTarget = target;
+    }
+
+    public LayoutEntryKind Kind { get; }
+    public string RelativePath { get; }
+    public UnixFileMode Mode { get; }
+    public byte[]? Content { get; }
+    public string? LinkTarget { get; }
+
+    public static LayoutEntry Directory(string path, int mode) => new(LayoutEntryKind.Directory, path, (UnixFileMode)mode, null, null);
+
+    public static LayoutEntry File(string path, byte[] content, int mode) => new(LayoutEntryKind.File, path, (UnixFileMode)mode, content, null);
+
+    public static LayoutEntry Symlink(string path, string target) => new(LayoutEntryKind.Symlink, path, 0, null, target);
+
+    public static LayoutEntry Seed(string path, int mode) => new(LayoutEntryKind.Seed, path, (UnixFileMode)mode, null, null);
+
+    /// <summary>What the generation record stores to tell a later build whether this entry changed.</summary>
+    public string Fingerprint => Kind switch
+    {
+        LayoutEntryKind.File => $"f {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Content!))[..32]} {Convert.ToString((int)Mode, 8)} {Content!.Length}",
+        LayoutEntryKind.Symlink => $"l {LinkTarget}",
+        LayoutEntryKind.Directory => $"d {Convert.ToString((int)Mode, 8)}",
+        _ => $"s {Convert.ToString((int)Mode, 8)}",
+    };
+
+    public override string ToString() => $"{Kind} {RelativePath}";
+}

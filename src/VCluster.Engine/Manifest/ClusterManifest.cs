@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using VCluster.Engine.Diagnostics;
+
+namespace VCluster.Engine.Manifest;
+
+/// <summary>
+/// The machine-readable description of a generated cluster (<c>vcluster.json</c> in the
+/// cluster root). The tool reads only this: it never evaluates the project.
+/// </summary>
+public sealed class ClusterManifest
+{
+    public const string FileName = "vcluster.json";
+    public const int CurrentSchema = 1;
+
+    public int Schema { get; set; } = CurrentSchema;
+    public string Name { get; set; } = "";
+    public string Root { get; set; } = "";
+    public string Network { get; set; } = "";
+    public string Netmask { get; set; } = "";
+    public int PrefixLength { get; set; }
+    public string ClusterAddress { get; set; } = "";
+    public string Master { get; set; } = "";
+    public string? SourceProject { get; set; }
+    public ManifestGaneti Ganeti { get; set; } = new();
+    public ManifestSandbox Sandbox { get; set; } = new();
+    public List<ManifestNode> Nodes { get; set; } = [];
+    public List<ManifestInstance> Instances { get; set; } = [];
+
+    public ManifestNode Node(string name) =>
+        Nodes.FirstOrDefault(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidNodeName,
+            $"cluster '{Name}' has no node '{name}' (nodes: {string.Join(", ", Nodes.Select(n => n.Name))})"));
+
+    public static ClusterManifest Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ManifestMissing,
+                $"no cluster manifest at '{path}'; run 'dotnet build -t:VClusterGenerate' in the cluster's project, or 'dotnet vcluster generate'"));
+        try
+        {
+            var manifest = JsonSerializer.Deserialize(File.ReadAllText(path), ManifestJsonContext.Default.ClusterManifest)!;
+            if (manifest.Schema != CurrentSchema)
+                throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ManifestMissing,
+                    $"manifest '{path}' has schema {manifest.Schema}; this tool reads schema {CurrentSchema}: regenerate it", path));
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ManifestMissing,
+                $"manifest '{path}' is not valid JSON: {e.Message}", path, (int)(e.LineNumber ?? -1) + 1));
+        }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, ManifestJsonContext.Default.ClusterManifest);
+}
+
+public sealed class ManifestGaneti
+{
+    public string Version { get; set; } = "";
+    public string InstallRoot { get; set; } = "";
+    public string ShareDir { get; set; } = "";
+    public string SbinDir { get; set; } = "";
+    public string Python { get; set; } = "";
+}
+
+public sealed class ManifestSandbox
+{
+    /// <summary>Folder of the ssh/scp shims, first on every node's PATH.</summary>
+    public string BinDir { get; set; } = "";
+    public string Passwd { get; set; } = "";
+    public string Group { get; set; } = "";
+    public string Hosts { get; set; } = "";
+    public string StateDir { get; set; } = "";
+}
+
+public sealed class ManifestNode
+{
+    public string Name { get; set; } = "";
+    public string Address { get; set; } = "";
+    public bool Master { get; set; }
+    public string Root { get; set; } = "";
+    public string Prefix { get; set; } = "";
+    public int MemoryMiB { get; set; }
+    public int Cpus { get; set; }
+    public int DiskGiB { get; set; }
+
+    /// <summary>The environment that makes a process this node (GANETI_ROOTDIR, ...), without PATH.</summary>
+    public Dictionary<string, string> Environment { get; set; } = [];
+
+    /// <summary>Folders to put first on PATH, in order.</summary>
+    public List<string> Path { get; set; } = [];
+    public List<ManifestDaemon> Daemons { get; set; } = [];
+}
+
+public sealed class ManifestDaemon
+{
+    public string Name { get; set; } = "";
+    public string Executable { get; set; } = "";
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>allNodes, masterCandidates or master.</summary>
+    public string Role { get; set; } = "";
+    public string? Protocol { get; set; }
+    public int Port { get; set; }
+    public string? Socket { get; set; }
+    public string LogFile { get; set; } = "";
+    public string PidFile { get; set; } = "";
+}
+
+public sealed record ManifestInstance(string Name, string Address);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ClusterManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

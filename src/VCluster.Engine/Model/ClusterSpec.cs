@@ -1,0 +1,61 @@
+namespace VCluster.Engine.Model;
+
+/// <summary>
+/// A cluster as the user declared it (project properties and items), before validation.
+/// Numbers stay strings here so that a bad value is reported with its location, not thrown
+/// by a parser far from the project file.
+/// </summary>
+public sealed class ClusterSpec
+{
+    public const string DefaultName = "cluster";
+    public const string DefaultNetwork = "192.0.2.0/24";
+    public const int DefaultNodeCount = 3;
+
+    public string Name { get; init; } = DefaultName;
+
+    /// <summary>Absolute folder that holds the node trees and the manifest.</summary>
+    public string Root { get; init; } = "";
+
+    public string Network { get; init; } = DefaultNetwork;
+
+    /// <summary>Used only when <see cref="Nodes"/> is empty.</summary>
+    public string? NodeCount { get; init; }
+
+    public string? InstanceCount { get; init; }
+
+    public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
+
+    public IReadOnlyList<TemplateSpec> Templates { get; init; } = [];
+
+    /// <summary>The project file the declaration comes from, for error locations.</summary>
+    public string? SourceFile { get; init; }
+
+    /// <summary>Whether to run Ganeti's metadata daemon (it needs port 80 and setcap; off by default).</summary>
+    public bool EnableMetad { get; init; }
+}
+
+/// <summary>One <c>VClusterNode</c> item.</summary>
+public sealed class NodeSpec
+{
+    public required string Name { get; init; }
+    public string? Address { get; init; }
+    public string? Master { get; init; }
+    public string? MemoryMiB { get; init; }
+    public string? Cpus { get; init; }
+    public string? DiskGiB { get; init; }
+}
+
+public enum TemplateScope
+{
+    Node,
+    Cluster,
+}
+
+/// <summary>One <c>VClusterTemplate</c> item: an extra template, or an override of a default one with the same output.</summary>
+public sealed class TemplateSpec
+{
+    public required string Source { get; init; }
+    public required string Output { get; init; }
+    public TemplateScope Scope { get; init; } = TemplateScope.Node;
+    public string? Mode { get; init; }
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Model;
+using VCluster.Engine.Network;
+
+namespace VCluster.Engine.Planning;
+
+/// <summary>Validates a <see cref="ClusterSpec"/> and resolves names, addresses and folders into a <see cref="ClusterPlan"/>.</summary>
+public static partial class ClusterPlanner
+{
+    public const int DefaultMemoryMiB = 4096;
+    public const int DefaultCpus = 4;
+    public const int DefaultDiskGiB = 100;
+    public const int MaxSocketPath = 107;
+
+    // Ganeti compares host names case-insensitively and uses them as directory names: DNS labels only.
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+
+    public static ClusterPlan Plan(ClusterSpec spec)
+    {
+        var errors = new List<VClusterDiagnostic>();
+        var source = new ProjectSourceLocator(spec.SourceFile);
+
+        if (!DnsLabel().IsMatch(spec.Name ?? ""))
+            errors.Add(source.Error(ErrorCodes.InvalidClusterName,
+                $"cluster name '{spec.Name}' is not a DNS label (letters, digits and '-', 1 to 63 characters, not starting or ending with '-')",
+                "VClusterName"));
+
+        var root = spec.Root ?? "";
+        if (!Path.IsPathFullyQualified(root))
+            errors.Add(source.Error(ErrorCodes.RelativeRoot,
+                $"VClusterRoot '{root}' is not an absolute path; GANETI_ROOTDIR must be absolute", "VClusterRoot"));
+        else
+        {
+            root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+            // Unix socket paths hold at most 107 bytes, and Ganeti's deepest socket lives at
+            // <root>/nodes/<node>/var/run/ganeti/socket/ganeti-wconfd.
+            var longestNode = Math.Max(spec.Nodes.Select(n => n.Name.Length).DefaultIfEmpty(0).Max(), 7);
+            var socketPath = root.Length + "/nodes/".Length + longestNode + "/var/run/ganeti/socket/ganeti-wconfd".Length;
+            if (socketPath > MaxSocketPath)
+                errors.Add(source.Error(ErrorCodes.RootTooLong,
+                    $"VClusterRoot '{root}' is too long: node sockets would need {socketPath} bytes and Unix socket paths hold {MaxSocketPath}; choose a root of at most {root.Length - (socketPath - MaxSocketPath)} characters",
+                    "VClusterRoot"));
+        }
+
+        if (!Ipv4Network.TryParse(spec.Network, out var network, out var networkError))
+            errors.Add(source.Error(ErrorCodes.InvalidNetwork, $"VClusterNetwork: {networkError}", "VClusterNetwork"));
+
+        var instanceCount = ParseCount(spec.InstanceCount, 0, "VClusterInstanceCount", source, errors);
+        var nodes = spec.Nodes.Count > 0
+            ? spec.Nodes
+            : Enumerable.Range(1, ParseCount(spec.NodeCount, ClusterSpec.DefaultNodeCount, "VClusterNodeCount", source, errors, minimum: 1))
+                .Select(i => new NodeSpec { Name = $"node{i}" }).ToList();
+
+        var resolved = new List<(NodeSpec Spec, Ipv4Address? Address, bool Master, int Mem, int Cpus, int Disk)>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var node in nodes)
+        {
+            if (!DnsLabel().IsMatch(node.Name))
+                errors.Add(source.Error(ErrorCodes.InvalidNodeName, $"node name '{node.Name}' is not a DNS label", "VClusterNode", node.Name));
+            else if (!names.Add(node.Name))
+                errors.Add(source.Error(ErrorCodes.DuplicateNodeName, $"node '{node.Name}' is declared twice", "VClusterNode", node.Name));
+            else if (string.Equals(node.Name, spec.Name, StringComparison.OrdinalIgnoreCase))
+                errors.Add(source.Error(ErrorCodes.DuplicateNodeName, $"node '{node.Name}' has the cluster's name; the cluster name needs its own address", "VClusterNode", node.Name));
+
+            Ipv4Address? address = null;
+            if (!string.IsNullOrWhiteSpace(node.Address))
+            {
+                if (!Ipv4Address.TryParse(node.Address, out var parsed))
+                    errors.Add(source.Error(ErrorCodes.AddressOutsideNetwork, $"node '{node.Name}': '{node.Address}' is not an IPv4 address", "VClusterNode", node.Name));
+                else if (network is not null && !network.ContainsHost(parsed))
+                    errors.Add(source.Error(ErrorCodes.AddressOutsideNetwork, $"node '{node.Name}': address {parsed} is outside the network {network} (or is its network or broadcast address)", "VClusterNode", node.Name));
+                else
+                    address = parsed;
+            }
+
+            var isMaster = false;
+            if (!string.IsNullOrWhiteSpace(node.Master) && !bool.TryParse(node.Master, out isMaster))
+                errors.Add(source.Error(ErrorCodes.MasterCount, $"node '{node.Name}': Master='{node.Master}' is neither true nor false", "VClusterNode", node.Name));
+
+            resolved.Add((node, address, isMaster,
+                ParseResource(node.MemoryMiB, DefaultMemoryMiB, node.Name, "MemoryMiB", source, errors),
+                ParseResource(node.Cpus, DefaultCpus, node.Name, "Cpus", source, errors),
+                ParseResource(node.DiskGiB, DefaultDiskGiB, node.Name, "DiskGiB", source, errors)));
+        }
+
+        var masters = resolved.Count(n => n.Master);
+        if (masters > 1)
+            errors.Add(source.Error(ErrorCodes.MasterCount,
+                $"{masters} nodes are marked Master=\"true\" ({string.Join(", ", resolved.Where(n => n.Master).Select(n => n.Spec.Name))}); a cluster has exactly one master",
+                "VClusterNode", resolved.Where(n => n.Master).Skip(1).First().Spec.Name));
+        else if (masters == 0 && nodes.Any(n => n.Master is not null) && nodes.All(n => n.Master is not null))
+            errors.Add(source.Error(ErrorCodes.MasterCount, "every node is marked Master=\"false\"; a cluster has exactly one master", "VClusterNode"));
+
+        var seenAddresses = new Dictionary<Ipv4Address, string>();
+        foreach (var n in resolved.Where(n => n.Address is not null))
+        {
+            if (seenAddresses.TryGetValue(n.Address!.Value, out var other))
+                errors.Add(source.Error(ErrorCodes.DuplicateAddress, $"nodes '{other}' and '{n.Spec.Name}' both have address {n.Address}", "VClusterNode", n.Spec.Name));
+            else
+                seenAddresses[n.Address.Value] = n.Spec.Name;
+        }
+
+        if (network is not null)
+        {
+            var needed = 1L + resolved.Count + instanceCount;
+            if (needed > network.HostCount)
+                errors.Add(source.Error(ErrorCodes.NetworkTooSmall,
+                    $"network {network} has {network.HostCount} host addresses but the cluster needs {needed} (1 cluster IP, {resolved.Count} nodes, {instanceCount} instances); use a shorter prefix, e.g. 198.18.0.0/15",
+                    "VClusterNetwork"));
+            else if (seenAddresses.ContainsKey(network.FirstHost))
+                errors.Add(source.Error(ErrorCodes.DuplicateAddress,
+                    $"node '{seenAddresses[network.FirstHost]}' has address {network.FirstHost}, which is the cluster IP (the network's first host)", "VClusterNode", seenAddresses[network.FirstHost]));
+        }
+
+        if (errors.Count > 0)
+            throw new VClusterException(errors);
+
+        // Address plan: the cluster IP is the first host; nodes without an address take the
+        // next free ones in declaration order; reserved instance addresses follow.
+        var used = new HashSet<Ipv4Address>(seenAddresses.Keys) { network!.FirstHost };
+        var next = network.FirstHost;
+        Ipv4Address NextFree()
+        {
+            do next = next.Add(1); while (used.Contains(next));
+            used.Add(next);
+            return next;
+        }
+
+        var masterIndex = Math.Max(0, resolved.FindIndex(n => n.Master));
+        var nodesDirectory = Path.Combine(root, "nodes");
+        var nodePlans = resolved.Select((n, i) => new NodePlan
+        {
+            Name = n.Spec.Name.ToLowerInvariant(),
+            Address = n.Address ?? NextFree(),
+            IsMaster = i == masterIndex,
+            Root = Path.Combine(nodesDirectory, n.Spec.Name.ToLowerInvariant()),
+            MemoryMiB = n.Mem,
+            Cpus = n.Cpus,
+            DiskGiB = n.Disk,
+        }).ToList();
+        var instances = Enumerable.Range(1, instanceCount)
+            .Select(i => new InstancePlan($"inst{i}", NextFree())).ToList();
+
+        return new ClusterPlan
+        {
+            Name = spec.Name!.ToLowerInvariant(),
+            Root = root,
+            Network = network,
+            ClusterAddress = network.FirstHost,
+            Nodes = nodePlans,
+            Instances = instances,
+            EnableMetad = spec.EnableMetad,
+        };
+    }
+
+    private static int ParseCount(string? text, int fallback, string property, ProjectSourceLocator source,
+        List<VClusterDiagnostic> errors, int minimum = 0)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return fallback;
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= 1_000_000)
+            return value;
+        errors.Add(source.Error(ErrorCodes.InvalidCount, $"{property} '{text}' is not a whole number from {minimum} to 1000000", property));
+        return fallback;
+    }
+
+    private static int ParseResource(string? text, int fallback, string node, string metadata, ProjectSourceLocator source,
+        List<VClusterDiagnostic> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return fallback;
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+            return value;
+        errors.Add(source.Error(ErrorCodes.InvalidResource, $"node '{node}': {metadata}='{text}' is not a positive whole number", "VClusterNode", node));
+        return fallback;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Scriban.Runtime;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Model;
+
+namespace VCluster.Engine.Rendering;
+
+/// <summary>
+/// The values templates see: <c>cluster</c>, <c>ganeti</c> and, in node templates, <c>node</c>.
+/// docs/templates.md lists every name.
+/// </summary>
+public sealed class TemplateModel
+{
+    private readonly ScriptObject _cluster;
+    private readonly ScriptObject _ganeti;
+    private readonly Dictionary<string, ScriptObject> _nodes;
+
+    public TemplateModel(ClusterPlan plan, GanetiInstallation ganeti)
+    {
+        _ganeti = GanetiObject(ganeti);
+        _nodes = plan.Nodes.ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
+        _cluster = new ScriptObject
+        {
+            ["name"] = plan.Name,
+            ["address"] = plan.ClusterAddress.ToString(),
+            ["network"] = plan.Network.ToString(),
+            ["netmask"] = plan.Network.Netmask,
+            ["prefix_length"] = plan.Network.PrefixLength,
+            ["root"] = plan.Root,
+            ["nodes_dir"] = plan.NodesDirectory,
+            ["bin_dir"] = Path.Combine(plan.Root, "bin"),
+            ["sandbox_dir"] = Path.Combine(plan.Root, ".state", "sandbox"),
+            ["state_dir"] = Path.Combine(plan.Root, ".state"),
+            ["master"] = _nodes[plan.Master.Name],
+            ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
+            ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
+            ["enable_metad"] = plan.EnableMetad,
+        };
+    }
+
+    public ScriptObject ForCluster() => Globals(null);
+
+    public ScriptObject ForNode(NodePlan node) => Globals(_nodes[node.Name]);
+
+    private ScriptObject Globals(ScriptObject? node)
+    {
+        var globals = new ScriptObject { ["cluster"] = _cluster, ["ganeti"] = _ganeti };
+        if (node is not null)
+            globals["node"] = node;
+        return globals;
+    }
+
+    private static ScriptObject NodeObject(NodePlan node, ClusterPlan plan, GanetiInstallation ganeti)
+    {
+        var daemons = DaemonCatalog.For(node, plan, ganeti);
+        return new ScriptObject
+        {
+            ["name"] = node.Name,
+            ["address"] = node.Address.ToString(),
+            ["root"] = node.Root,
+            ["prefix"] = node.Prefix,
+            ["is_master"] = node.IsMaster,
+            ["memory_mib"] = node.MemoryMiB,
+            ["cpus"] = node.Cpus,
+            ["disk_gib"] = node.DiskGiB,
+            ["share_dir"] = NodeAutoconf.ShareDir(node, ganeti),
+            ["autoconf"] = new ScriptArray(NodeAutoconf.For(node, plan, ganeti).Select(a => new ScriptObject { ["name"] = a.Name, ["literal"] = a.PythonLiteral })),
+            ["daemons"] = new ScriptArray(daemons.Select(d => new ScriptObject
+            {
+                ["name"] = d.Name,
+                ["executable"] = d.Executable,
+                ["arguments"] = string.Join(' ', d.Arguments),
+                ["variable"] = d.ArgumentsVariable,
+            })),
+        };
+    }
+
+    private static ScriptObject GanetiObject(GanetiInstallation ganeti)
+    {
+        string[] daemonUsers = ["MASTERD", "NODED", "RAPI", "CONFD", "WCONFD", "LUXID", "KVMD", "MOND", "METAD"];
+        var users = daemonUsers.Select(d => ganeti.Constants[d + "_USER"]?.GetValue<string>()).OfType<string>().Distinct().Order(StringComparer.Ordinal);
+        var groups = daemonUsers.Select(d => ganeti.Constants[d + "_GROUP"]?.GetValue<string>())
+            .Append(ganeti.Constants["ADMIN_GROUP"]?.GetValue<string>())
+            .Append(ganeti.Constants["DAEMONS_GROUP"]?.GetValue<string>())
+            .OfType<string>().Distinct().Order(StringComparer.Ordinal);
+        var constants = new ScriptObject();
+        foreach (var (name, value) in ganeti.Constants)
+            constants[name] = ToScript(value);
+        var files = new ScriptObject { ["daemon_util"] = File.ReadAllText(Path.Combine(ganeti.LibDir, "daemon-util")) };
+        return new ScriptObject
+        {
+            ["version"] = ganeti.Version,
+            ["version_dir"] = ganeti.VersionDir,
+            ["install_root"] = ganeti.InstallRoot,
+            ["share_dir"] = ganeti.ShareDir,
+            ["lib_dir"] = ganeti.LibDir,
+            ["sbin_dir"] = ganeti.SbinDir,
+            ["python"] = ganeti.Python,
+            ["users"] = new ScriptArray(users.Where(u => u != "root")),
+            ["groups"] = new ScriptArray(groups.Where(g => g != "root")),
+            ["constants"] = constants,
+            ["paths"] = ScriptObject.From(ganeti.Paths.ToDictionary(p => Snake(p.Key), p => (object)p.Value)),
+            ["files"] = files,
+        };
+    }
+
+    private static object? ToScript(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonArray array => new ScriptArray(array.Select(ToScript)),
+        JsonObject obj => ScriptObject.From(obj.ToDictionary(p => p.Key, p => ToScript(p.Value))),
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v => v.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+
+    private static string Snake(string camel)
+    {
+        var text = new StringBuilder();
+        foreach (var c in camel)
+        {
+            if (char.IsUpper(c))
+                text.Append('_').Append(char.ToLowerInvariant(c));
+            else
+                text.Append(c);
+        }
+        return text.ToString();
+    }
+}
+
+/// <summary>
+/// The build-time values a node's own Ganeti installation changes. Everything else stays as
+/// installed: Python reads GANETI_ROOTDIR at run time and prefixes state paths itself.
+/// </summary>
+public static class NodeAutoconf
+{
+    public sealed record Value(string Name, string PythonLiteral);
+
+    public static string ShareDir(NodePlan node, GanetiInstallation ganeti) =>
+        Path.Combine(node.Prefix, "share", "ganeti", ganeti.VersionDir);
+
+    public static IReadOnlyList<Value> For(NodePlan node, ClusterPlan plan, GanetiInstallation ganeti)
+    {
+        var libDir = Path.Combine(node.Prefix, "lib", "ganeti");
+        var installedOs = ganeti.Constants["OS_SEARCH_PATH"]!.AsArray().Select(v => v!.GetValue<string>());
+        return
+        [
+            // daemon-util, node-daemon-setup, prepare-node-join... are the node's own copies.
+            new("PKGLIBDIR", Py(libDir)),
+            new("TOOLSDIR", Py(Path.Combine(libDir, "tools"))),
+            new("SHAREDIR", Py(Path.Combine(node.Prefix, "share", "ganeti"))),
+            new("VERSIONEDSHAREDIR", Py(ShareDir(node, ganeti))),
+            // noded writes to the console; an unprivileged process cannot open /dev/console.
+            new("DEV_CONSOLE", Py(Path.Combine(node.Root, "dev", "console"))),
+            // The generated OS definition comes first, then the installed ones (noop, ...).
+            new("OS_SEARCH_PATH", "[" + string.Join(", ", installedOs.Prepend(Path.Combine(plan.Root, "os")).Select(Py)) + "]"),
+            // metad needs port 80 on every node and capabilities set with setcap.
+            new("ENABLE_METAD", plan.EnableMetad ? "True" : "False"),
+        ];
+    }
+
+    private static string Py(string text) =>
+        "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

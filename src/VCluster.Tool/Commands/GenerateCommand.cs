@@ -1,0 +1,49 @@
+using McMaster.Extensions.CommandLineUtils;
+using VCluster.Engine;
+using VCluster.Engine.Model;
+
+namespace VCluster.Tool.Commands;
+
+[Command("generate", Description = "Generate a cluster without a project (the embedded default: 3 nodes), through the same engine as the SDK.")]
+public sealed class GenerateCommand : ToolCommand
+{
+    [Option("--root <DIR>", Description = "Cluster root (default: ./.vcluster/<name>).")]
+    public string? Root { get; set; }
+
+    [Option("--name <NAME>", Description = "Cluster name (default: cluster).")]
+    public string Name { get; set; } = ClusterSpec.DefaultName;
+
+    [Option("--nodes <COUNT>", Description = "Node count (default: 3).")]
+    public string? Nodes { get; set; }
+
+    [Option("--instances <COUNT>", Description = "Instance names and addresses to reserve (default: 0).")]
+    public string? Instances { get; set; }
+
+    [Option("--network <CIDR>", Description = "IPv4 network of the cluster (default: 192.0.2.0/24).")]
+    public string Network { get; set; } = ClusterSpec.DefaultNetwork;
+
+    [Option("--ganeti-root <DIR>", Description = "Where Ganeti is installed (default: /).")]
+    public string GanetiRoot { get; set; } = "/";
+
+    protected override int Run(IConsole console, CancellationToken cancellation)
+    {
+        var root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
+        var result = ClusterGenerator.Generate(new ClusterSpec
+        {
+            Name = Name,
+            Root = root,
+            Network = Network,
+            NodeCount = Nodes,
+            InstanceCount = Instances,
+        }, new GenerationOptions
+        {
+            TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
+            GanetiRoot = GanetiRoot,
+            CacheDirectory = Path.Combine(root, ".state", "cache"),
+        }, cancellation);
+        console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
+            $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");
+        console.WriteLine($"manifest: {result.ManifestPath}");
+        return 0;
+    }
+}
