@@ -39,11 +39,18 @@ public static class ClusterGenerator
         var templates = TemplateSet.Load(options.TemplatesDirectory, spec.Templates, new ProjectSourceLocator(spec.SourceFile));
         cancellation.ThrowIfCancellationRequested();
 
+        var trace = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1";
+        if (trace)
+            Console.Error.WriteLine($"trace: plan+discover+templates {clock.ElapsedMilliseconds} ms");
         var entries = new List<LayoutEntry>(new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation));
+        if (trace)
+            Console.Error.WriteLine($"trace: build {clock.ElapsedMilliseconds} ms ({entries.Count} entries)");
         var manifest = BuildManifest(plan, ganeti, spec.SourceFile);
         entries.Add(LayoutEntry.File(ClusterManifest.FileName, Encoding.UTF8.GetBytes(manifest.ToJson() + "\n"), 0b110_100_100));
 
         var layout = LayoutWriter.Write(plan.Root, entries, cancellation);
+        if (trace)
+            Console.Error.WriteLine($"trace: write {clock.ElapsedMilliseconds} ms");
         return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count);
     }
 

@@ -23,7 +23,7 @@ public static partial class AtomicFile
                 stream.Write(content);
             }
             // The umask narrowed the create mode; the declared mode is what the node must see.
-            if (mode is not null)
+            if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
                 File.SetUnixFileMode(temp, mode.Value);
             Rename(temp, path);
         }
@@ -36,6 +36,9 @@ public static partial class AtomicFile
 
     public static void CreateSymbolicLink(string path, string target)
     {
+        // A new link needs no temporary: symlink(2) itself is atomic and fails if the name exists.
+        if (TryCreateSymbolicLink(path, target))
+            return;
         var temp = TempName(path);
         try
         {
@@ -46,6 +49,21 @@ public static partial class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    private static bool TryCreateSymbolicLink(string path, string target)
+    {
+        if (Path.Exists(path) || new FileInfo(path).LinkTarget is not null)
+            return false;
+        try
+        {
+            File.CreateSymbolicLink(path, target);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // created meanwhile: replace it atomically below
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
 using VCluster.Engine.Model;
 using VCluster.Engine.Rendering;
@@ -20,8 +21,17 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var model = new TemplateModel(plan, ganeti);
         var perNode = new List<LayoutEntry>[plan.Nodes.Count];
         // Nodes are independent; rendering is the costly part, so spread it over the cores.
-        Parallel.For(0, plan.Nodes.Count, new ParallelOptions { CancellationToken = cancellation },
-            i => perNode[i] = BuildNode(plan.Nodes[i], model));
+        try
+        {
+            Parallel.For(0, plan.Nodes.Count, new ParallelOptions { CancellationToken = cancellation },
+                i => perNode[i] = BuildNode(plan.Nodes[i], model));
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is VClusterException))
+        {
+            // Every node renders the same templates: report each distinct error once.
+            throw new VClusterException(e.Flatten().InnerExceptions.Cast<VClusterException>()
+                .SelectMany(x => x.Diagnostics).Distinct().ToList());
+        }
 
         var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
         var cluster = new EntryList("");
@@ -60,8 +70,9 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     /// <summary>
     /// The node's own Ganeti installation: Python runs a script with the script's real folder
     /// first on sys.path, so entry points are copies (a link would import the system package);
-    /// the package is a folder of links to the installed modules but for the node's generated
-    /// <c>_constants.py</c>; binaries and helpers stay links to the installation.
+    /// the package folder holds only the node's generated <c>__init__.py</c> (which adds the
+    /// installed package to <c>__path__</c>) and <c>_constants.py</c>, so every other module,
+    /// and its compiled cache, is the installed one; binaries and helpers stay links.
     /// </summary>
     private void BuildPrefix(NodePlan node, EntryList list)
     {
@@ -70,8 +81,6 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var shareAbsolute = NodeAutoconf.ShareDir(node, ganeti);
         foreach (var (name, content) in _installed.EntryPoints)
             list.File(Path.Combine(share, name), content, DirMode);
-        foreach (var name in _installed.PackageEntries)
-            list.Symlink(Path.Combine(share, "ganeti", name), Path.Combine(ganeti.ShareDir, "ganeti", name));
         // The node's _constants.py (a template) imports the installed constants under this name.
         list.Symlink(Path.Combine(share, "ganeti", "_installed_constants.py"), Path.Combine(ganeti.ShareDir, "ganeti", "_constants.py"));
 
@@ -149,7 +158,6 @@ internal sealed record InstalledLink(InstalledLinkKind Kind, string Name);
 internal sealed class InstalledTree
 {
     public required IReadOnlyList<(string Name, byte[] Content)> EntryPoints { get; init; }
-    public required IReadOnlyList<string> PackageEntries { get; init; }
     public required IReadOnlyList<(string Relative, InstalledLink Link)> PkgLibLinks { get; init; }
     public required IReadOnlyList<(string Name, InstalledLink Link)> SbinLinks { get; init; }
 
@@ -159,10 +167,6 @@ internal sealed class InstalledTree
             .Where(f => f.LinkTarget is null && IsPythonScript(f.FullName))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .Select(f => (f.Name, File.ReadAllBytes(f.FullName))).ToList();
-        var packageEntries = new DirectoryInfo(Path.Combine(ganeti.ShareDir, "ganeti")).EnumerateFileSystemInfos()
-            .Select(f => f.Name)
-            .Where(n => n is not "__pycache__" and not "_constants.py")
-            .Order(StringComparer.Ordinal).ToList();
 
         // Debian's unversioned /usr/lib/ganeti and /usr/sbin point through "default" links at
         // one version; the prefix points at the same things of the version in use.
@@ -184,7 +188,7 @@ internal sealed class InstalledTree
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .Select(f => (f.Name, Classify(f.LinkTarget!)))
             .Where(l => l.Item2.Kind != InstalledLinkKind.Other).ToList();
-        return new InstalledTree { EntryPoints = entryPoints, PackageEntries = packageEntries, PkgLibLinks = pkgLibLinks, SbinLinks = sbinLinks };
+        return new InstalledTree { EntryPoints = entryPoints, PkgLibLinks = pkgLibLinks, SbinLinks = sbinLinks };
     }
 
     private static InstalledLink Classify(string target)

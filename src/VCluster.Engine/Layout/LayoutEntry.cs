@@ -41,10 +41,14 @@ public sealed class LayoutEntry
 
     public static LayoutEntry Seed(string path, int mode) => new(LayoutEntryKind.Seed, path, (UnixFileMode)mode, null, null);
 
+    // Many nodes share one content array (the copied entry points): hash each array once.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> ContentHashes = new();
+    private string? _fingerprint;
+
     /// <summary>What the generation record stores to tell a later build whether this entry changed.</summary>
-    public string Fingerprint => Kind switch
+    public string Fingerprint => _fingerprint ??= Kind switch
     {
-        LayoutEntryKind.File => $"f {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Content!))[..32]} {Convert.ToString((int)Mode, 8)} {Content!.Length}",
+        LayoutEntryKind.File => $"f {ContentHashes.GetValue(Content!, c => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c))[..32])} {Convert.ToString((int)Mode, 8)} {Content!.Length}",
         LayoutEntryKind.Symlink => $"l {LinkTarget}",
         LayoutEntryKind.Directory => $"d {Convert.ToString((int)Mode, 8)}",
         _ => $"s {Convert.ToString((int)Mode, 8)}",

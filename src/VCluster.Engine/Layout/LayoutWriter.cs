@@ -25,6 +25,12 @@ public static class LayoutWriter
         var wanted = new Dictionary<string, LayoutEntry>(entries.Count, StringComparer.Ordinal);
         foreach (var entry in entries)
             wanted[entry.RelativePath] = entry;
+        // Every parent folder is part of the layout, declared or not.
+        foreach (var entry in entries)
+        {
+            for (var parent = Path.GetDirectoryName(entry.RelativePath); !string.IsNullOrEmpty(parent) && !wanted.ContainsKey(parent); parent = Path.GetDirectoryName(parent))
+                wanted[parent] = LayoutEntry.Directory(parent, 0b111_101_101);
+        }
 
         // Until this generation completes, the record names both generations' paths, so an
         // interrupted build can still prune whatever either of them wrote.
@@ -34,49 +40,66 @@ public static class LayoutWriter
         if (pending.Count != previous.Count)
             WriteRecord(recordFile, pending);
 
+        // Each node's tree is independent of the others: write them side by side, each
+        // parents first. Errors are collected so that all of them are reported at once.
         var written = 0;
-        var unchanged = 0;
-        var directories = wanted.Values.Where(e => e.Kind == LayoutEntryKind.Directory)
-            .OrderBy(e => e.RelativePath.Count(c => c == '/')).ThenBy(e => e.RelativePath, StringComparer.Ordinal);
-        foreach (var dir in directories)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            if (EnsureDirectory(Path.Combine(root, dir.RelativePath), dir.Mode))
-                written++;
-            else
-                unchanged++;
-        }
-
-        var others = wanted.Values.Where(e => e.Kind != LayoutEntryKind.Directory).ToList();
-        var writtenFiles = 0;
         var errors = new ConcurrentBag<VClusterDiagnostic>();
-        Parallel.ForEach(others, new ParallelOptions { CancellationToken = cancellation }, entry =>
+        var record = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var partitions = wanted.Values.GroupBy(PartitionOf).ToList();
+        Parallel.ForEach(partitions, new ParallelOptions { CancellationToken = cancellation }, partition =>
         {
-            var path = Path.Combine(root, entry.RelativePath);
-            try
+            var count = 0;
+            // A node tree that does not exist yet has nothing to compare with or replace.
+            var fresh = partition.Key.Length > 0 && !Path.Exists(Path.Combine(root, partition.Key));
+            foreach (var entry in partition.OrderBy(e => e.Kind == LayoutEntryKind.Directory ? Depth(e.RelativePath) : int.MaxValue))
             {
-                var known = previous.TryGetValue(entry.RelativePath, out var fingerprint) && fingerprint == entry.Fingerprint;
-                if (!IsCurrent(path, entry, known))
+                cancellation.ThrowIfCancellationRequested();
+                var path = Path.Combine(root, entry.RelativePath);
+                try
                 {
-                    Apply(path, entry);
-                    Interlocked.Increment(ref writtenFiles);
+                    if (fresh)
+                    {
+                        Create(path, entry);
+                        count++;
+                    }
+                    else if (entry.Kind == LayoutEntryKind.Directory)
+                    {
+                        if (EnsureDirectory(path, entry.Mode))
+                            count++;
+                    }
+                    else
+                    {
+                        previous.TryGetValue(entry.RelativePath, out var recorded);
+                        switch (Compare(path, entry, recorded))
+                        {
+                            case DiskState.Missing:
+                                Create(path, entry);
+                                count++;
+                                break;
+                            case DiskState.Different:
+                                Apply(path, entry);
+                                count++;
+                                break;
+                        }
+                    }
+                    record[entry.RelativePath] = RecordValue(path, entry);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    errors.Add(new VClusterDiagnostic(ErrorCodes.WriteFailed, $"cannot write '{path}': {e.Message}"));
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.Add(new VClusterDiagnostic(ErrorCodes.WriteFailed, $"cannot write '{path}': {e.Message}"));
-            }
+            Interlocked.Add(ref written, count);
         });
         if (!errors.IsEmpty)
             throw new VClusterException(errors.OrderBy(e => e.Message, StringComparer.Ordinal).Take(20).ToList());
-        written += writtenFiles;
-        unchanged += others.Count - writtenFiles;
+        var unchanged = wanted.Count - written;
 
         var pruned = Prune(root, previous.Keys.Where(p => !wanted.ContainsKey(p)), wanted.Keys.ToHashSet(StringComparer.Ordinal), cancellation);
 
-        var record = wanted.Values.ToDictionary(e => e.RelativePath, e => e.Fingerprint, StringComparer.Ordinal);
-        if (!RecordEquals(record, previous) || pending.Count != previous.Count)
-            WriteRecord(recordFile, record);
+        var final = new Dictionary<string, string>(record, StringComparer.Ordinal);
+        if (!RecordEquals(final, previous) || pending.Count != previous.Count)
+            WriteRecord(recordFile, final);
         return new LayoutWriteResult(written, unchanged, pruned);
     }
 
@@ -96,9 +119,10 @@ public static class LayoutWriter
         try
         {
             Directory.CreateDirectory(Path.Combine(root, ".state"));
-            var probe = Path.Combine(root, ".state", $".write-test-{Environment.ProcessId}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            // Opening the record for writing proves the root writable without changing anything.
+            using (File.Open(Path.Combine(root, RecordPath), FileMode.OpenOrCreate, FileAccess.ReadWrite))
+            {
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -106,6 +130,50 @@ public static class LayoutWriter
                 $"cluster root '{root}' is not writable: {e.Message}"));
         }
     }
+
+    /// <summary>"nodes/NAME" for a node's entries, "" for the cluster's own.</summary>
+    private static string PartitionOf(LayoutEntry entry)
+    {
+        var path = entry.RelativePath;
+        if (!path.StartsWith("nodes/", StringComparison.Ordinal))
+            return "";
+        var end = path.IndexOf('/', "nodes/".Length);
+        return end < 0 ? path : path[..end];
+    }
+
+    private static int Depth(string path) => path.AsSpan().Count('/');
+
+    // Bits the process umask clears from a create mode; when a mode has none of them, the
+    // create call alone gives the right mode and the chmod can be skipped.
+    private static readonly UnixFileMode UmaskBits = ReadUmask();
+
+    private static UnixFileMode ReadUmask()
+    {
+        var probe = Path.Combine(Path.GetTempPath(), $".vcluster-umask-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)0b111_111_111 }))
+            {
+            }
+            return (UnixFileMode)0b111_111_111 & ~File.GetUnixFileMode(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (UnixFileMode)0b111_111_111; // unknown: always chmod
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    internal static bool NeedsChmod(UnixFileMode mode) => (mode & UmaskBits) != 0 || (int)mode > 0b111_111_111;
 
     private static bool EnsureDirectory(string path, UnixFileMode mode)
     {
@@ -120,27 +188,65 @@ public static class LayoutWriter
         if (info.LinkTarget is not null || File.Exists(path))
             File.Delete(path);
         Directory.CreateDirectory(path, mode);
-        File.SetUnixFileMode(path, mode);
+        if (NeedsChmod(mode))
+            File.SetUnixFileMode(path, mode);
         return true;
     }
 
-    private static bool IsCurrent(string path, LayoutEntry entry, bool fingerprintKnown)
+    private enum DiskState
+    {
+        Current,
+        Missing,
+        Different,
+    }
+
+    /// <summary>
+    /// A generated file is recorded with its content hash and modification time: when both
+    /// still match, the file is ours as written and need not be read again (git's index does
+    /// the same); a file edited by hand has another time and is compared and restored.
+    /// </summary>
+    private static string RecordValue(string path, LayoutEntry entry) =>
+        entry.Kind == LayoutEntryKind.File ? $"{entry.Fingerprint} {File.GetLastWriteTimeUtc(path).Ticks}" : entry.Fingerprint;
+
+    private static DiskState Compare(string path, LayoutEntry entry, string? recorded)
     {
         var info = new FileInfo(path);
+        var fingerprintKnown = recorded is not null && entry.Kind == LayoutEntryKind.File
+            && recorded == $"{entry.Fingerprint} {info.LastWriteTimeUtc.Ticks}";
+        if (!info.Exists && info.LinkTarget is null && !System.IO.Directory.Exists(path))
+            return DiskState.Missing;
+        var current = entry.Kind switch
+        {
+            LayoutEntryKind.Seed => true,
+            LayoutEntryKind.Symlink => info.LinkTarget == entry.LinkTarget,
+            // Same length and mode, and the record says we wrote exactly this: trust it, as git
+            // trusts its index, rather than read every file again.
+            _ => info.Exists && info.LinkTarget is null && info.Length == entry.Content!.Length
+                 && (info.UnixFileMode & (UnixFileMode)0xFFF) == entry.Mode
+                 && (fingerprintKnown || File.ReadAllBytes(path).AsSpan().SequenceEqual(entry.Content)),
+        };
+        return current ? DiskState.Current : DiskState.Different;
+    }
+
+    /// <summary>Creates an entry where nothing is: no temporary needed, nothing to replace.</summary>
+    private static void Create(string path, LayoutEntry entry)
+    {
         switch (entry.Kind)
         {
-            case LayoutEntryKind.Seed:
-                return info.Exists || info.LinkTarget is not null;
+            case LayoutEntryKind.Directory:
+                System.IO.Directory.CreateDirectory(path, entry.Mode);
+                if (NeedsChmod(entry.Mode))
+                    File.SetUnixFileMode(path, entry.Mode);
+                break;
             case LayoutEntryKind.Symlink:
-                return info.LinkTarget == entry.LinkTarget;
+                File.CreateSymbolicLink(path, entry.LinkTarget!);
+                break;
             default:
-                if (!info.Exists || info.LinkTarget is not null || info.Length != entry.Content!.Length)
-                    return false;
-                if ((info.UnixFileMode & (UnixFileMode)0xFFF) != entry.Mode)
-                    return false;
-                // Same length and the record says we wrote exactly this: trust it, as git trusts
-                // its index, rather than read every file again.
-                return fingerprintKnown || File.ReadAllBytes(path).AsSpan().SequenceEqual(entry.Content);
+                using (var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = entry.Mode, BufferSize = 0 }))
+                    stream.Write(entry.Content ?? []);
+                if (NeedsChmod(entry.Mode))
+                    File.SetUnixFileMode(path, entry.Mode);
+                break;
         }
     }
 
@@ -157,7 +263,8 @@ public static class LayoutWriter
                 using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = entry.Mode }))
                 {
                 }
-                File.SetUnixFileMode(path, entry.Mode);
+                if (NeedsChmod(entry.Mode))
+                    File.SetUnixFileMode(path, entry.Mode);
                 break;
             default:
                 AtomicFile.WriteAllBytes(path, entry.Content, entry.Mode);

@@ -88,7 +88,11 @@ public sealed class TemplateModel
         var constants = new ScriptObject();
         foreach (var (name, value) in ganeti.Constants)
             constants[name] = ToScript(value);
-        var files = new ScriptObject { ["daemon_util"] = File.ReadAllText(Path.Combine(ganeti.LibDir, "daemon-util")) };
+        var files = new ScriptObject
+        {
+            ["daemon_util"] = File.ReadAllText(Path.Combine(ganeti.LibDir, "daemon-util")),
+            ["package_init"] = File.ReadAllText(Path.Combine(ganeti.ShareDir, "ganeti", "__init__.py")),
+        };
         return new ScriptObject
         {
             ["version"] = ganeti.Version,

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
+using static VCluster.Engine.Tests.TestSupport;
+
+namespace VCluster.Engine.Tests;
+
+/// <summary>Generation against the Ganeti installed on this machine (Debian's ganeti-3.0).</summary>
+[TestClass]
+public sealed class GenerationTests
+{
+    private static GenerationResult Generate(TempDir dir, ClusterSpec? spec = null) =>
+        ClusterGenerator.Generate(spec ?? new ClusterSpec { Root = dir.Combine("c") }, Options(dir.Combine("cache")));
+
+    private static string RunPython(string node, string code)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(code);
+        start.Environment["GANETI_ROOTDIR"] = node;
+        start.Environment["GANETI_HOSTNAME"] = Path.GetFileName(node);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, error);
+        return output.Trim();
+    }
+
+    [TestMethod]
+    public void NodesImportTheirOwnConstants()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir);
+        var node2 = result.Plan.Nodes[1];
+        var share = Path.Combine(node2.Prefix, "share/ganeti/3.0");
+
+        var output = RunPython(node2.Root,
+            $"import sys; sys.path.insert(0, '{share}'); from ganeti import constants, pathutils; " +
+            "print(pathutils.DAEMON_UTIL); print(constants.DEV_CONSOLE); print(constants.OS_SEARCH_PATH[0]); " +
+            "print(pathutils.DATA_DIR); print(constants.ENABLE_METAD); print(constants.CONFD_USER)");
+
+        var lines = output.Split('\n');
+        Assert.AreEqual(Path.Combine(node2.Prefix, "lib/ganeti/daemon-util"), lines[0]);
+        Assert.AreEqual(Path.Combine(node2.Root, "dev/console"), lines[1]);
+        Assert.AreEqual(Path.Combine(result.Plan.Root, "os"), lines[2]);
+        Assert.AreEqual(node2.Root + "/var/lib/ganeti", lines[3]);
+        Assert.AreEqual("False", lines[4]);
+        Assert.AreEqual("gnt-confd", lines[5], "installed values stay");
+    }
+
+    [TestMethod]
+    public void EntryPointsRunWithTheNodesInstallation()
+    {
+        using var dir = new TempDir();
+        var node = Generate(dir).Plan.Nodes[0];
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-v", Path.Combine(node.Prefix, "sbin/gnt-cluster"), "--version" })
+            start.ArgumentList.Add(arg);
+        start.Environment["GANETI_ROOTDIR"] = node.Root;
+        start.Environment["GANETI_HOSTNAME"] = node.Name;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var imports = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.AreEqual(0, process.ExitCode, imports);
+        StringAssert.Contains(stdout.Result, "gnt-cluster (ganeti");
+        // The copy's own folder is first on sys.path: the node's package and constants load.
+        StringAssert.Contains(imports, Path.Combine(node.Prefix, "share/ganeti/3.0/ganeti/_constants.py"));
+        StringAssert.Contains(imports, Path.Combine(node.Prefix, "share/ganeti/3.0/ganeti/__init__.py"));
+    }
+
+    [TestMethod]
+    public void EnsureDirsLayoutFollowsTheInstalledVersion()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir);
+        var ganeti = GanetiInstallation.Discover("/", dir.Combine("cache"));
+        var node = result.Plan.Nodes[2].Root;
+        var dirs = ganeti.EnsureDirs.Where(e => e.Kind == "dir").ToList();
+        Assert.IsGreaterThan(15, dirs.Count);
+        foreach (var entry in dirs)
+            Assert.AreEqual((UnixFileMode)entry.Mode, File.GetUnixFileMode(node + entry.Path), entry.Path);
+        Assert.AreEqual((UnixFileMode)0b111_101_000, File.GetUnixFileMode(node + "/var/lib/ganeti/queue"));
+        Assert.AreEqual((UnixFileMode)0b111_000_000, File.GetUnixFileMode(node + "/var/run/ganeti/crypto"));
+        Assert.IsTrue(Directory.Exists(node + "/srv/ganeti/file-storage"));
+        StringAssert.Contains(File.ReadAllText(node + "/etc/default/ganeti"), $"NODED_ARGS=\"--no-mlock -b {result.Plan.Nodes[2].Address}\"");
+    }
+
+    [TestMethod]
+    public void ManifestDescribesNodesAndDaemons()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir, new ClusterSpec
+        {
+            Root = dir.Combine("c"),
+            Nodes = [new NodeSpec { Name = "alpha" }, new NodeSpec { Name = "beta", Master = "true", MemoryMiB = "1024" }],
+            InstanceCount = "2",
+        });
+        var manifest = ClusterManifest.Load(result.ManifestPath);
+
+        Assert.AreEqual("beta", manifest.Master);
+        Assert.AreEqual(ganetiVersion(), manifest.Ganeti.Version);
+        Assert.AreEqual(1024, manifest.Node("beta").MemoryMiB);
+        var beta = manifest.Node("beta");
+        CollectionAssert.IsSubsetOf(new[] { "ganeti-noded", "ganeti-wconfd", "ganeti-luxid", "ganeti-rapi", "ganeti-confd" }, beta.Daemons.Select(d => d.Name).ToArray());
+        Assert.AreEqual(1811, beta.Daemons.Single(d => d.Name == "ganeti-noded").Port);
+        Assert.AreEqual(beta.Root, beta.Environment["GANETI_ROOTDIR"]);
+        Assert.HasCount(2, manifest.Instances);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(result.Plan.Root, ".state/sandbox/hosts")), $"{manifest.Instances[1].Address} inst2");
+
+        static string ganetiVersion() => GanetiInstallation.Discover("/", null).Version;
+    }
+
+    [TestMethod]
+    public void RemovingANodePrunesItsGeneratedFilesButKeepsItsState()
+    {
+        using var dir = new TempDir();
+        var root = dir.Combine("c");
+        Generate(dir, new ClusterSpec { Root = root, NodeCount = "3" });
+        var node3 = Path.Combine(root, "nodes/node3");
+        File.WriteAllText(node3 + "/var/lib/ganeti/config.data", "{\"state\": 1}");
+
+        var result = Generate(dir, new ClusterSpec { Root = root, NodeCount = "2" });
+
+        Assert.IsGreaterThan(50, result.Layout.Pruned);
+        Assert.IsFalse(File.Exists(node3 + "/cmd"));
+        Assert.IsFalse(Directory.Exists(node3 + "/prefix"));
+        Assert.AreEqual("{\"state\": 1}", File.ReadAllText(node3 + "/var/lib/ganeti/config.data"));
+        Assert.DoesNotContain("node3", File.ReadAllText(Path.Combine(root, "vcluster.json")));
+    }
+
+    [TestMethod]
+    public void SecondGenerationWritesNothing()
+    {
+        using var dir = new TempDir();
+        Generate(dir);
+        var again = Generate(dir);
+        Assert.AreEqual(0, again.Layout.Written);
+        Assert.AreEqual(0, again.Layout.Pruned);
+    }
+
+    [TestMethod]
+    public void TemplateErrorLeavesTheEarlierGenerationUntouched()
+    {
+        using var dir = new TempDir();
+        var root = dir.Combine("c");
+        Generate(dir, new ClusterSpec { Root = root });
+        var cmd = Path.Combine(root, "nodes/node1/cmd");
+        var before = File.ReadAllText(cmd);
+        var broken = dir.Combine("broken.sbn");
+        File.WriteAllText(broken, "{{ node.name }\n");
+
+        var e = Assert.ThrowsExactly<VClusterException>(() => Generate(dir, new ClusterSpec
+        {
+            Root = root,
+            NodeCount = "4",
+            Templates = [new TemplateSpec { Source = broken, Output = "cmd" }],
+        }));
+
+        Assert.AreEqual(ErrorCodes.TemplateSyntax, e.Diagnostics[0].Code);
+        Assert.AreEqual(before, File.ReadAllText(cmd));
+        Assert.IsFalse(Directory.Exists(Path.Combine(root, "nodes/node4")));
+    }
+
+    [TestMethod]
+    public void MissingGanetiIsReportedWithTheInstallCommand()
+    {
+        using var dir = new TempDir();
+        var error = SingleError(() => ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c") },
+            new GenerationOptions { TemplatesDirectory = TemplatesDirectory, GanetiRoot = dir.Combine("empty") }), ErrorCodes.GanetiNotInstalled);
+        StringAssert.Contains(error.Message, "apt-get install ganeti");
+    }
+
+    [TestMethod]
+    public void UnsupportedGanetiVersionIsReported()
+    {
+        using var dir = new TempDir();
+        var fake = dir.Combine("root");
+        Directory.CreateDirectory(Path.Combine(fake, "usr/share/ganeti/2.16/ganeti"));
+        File.WriteAllText(Path.Combine(fake, "usr/share/ganeti/2.16/ganeti/_constants.py"), "VERSION_MAJOR = 2\n");
+        var error = SingleError(() => GanetiInstallation.Discover(fake, null), ErrorCodes.GanetiUnsupportedVersion);
+        StringAssert.Contains(error.Message, "2.16");
+    }
+}

@@ -1,0 +1,88 @@
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Model;
+using VCluster.Engine.Rendering;
+using static VCluster.Engine.Tests.TestSupport;
+
+namespace VCluster.Engine.Tests;
+
+[TestClass]
+public sealed class TemplateTests
+{
+    private static TemplateSet Load(TempDir dir, params TemplateSpec[] extra) =>
+        TemplateSet.Load(TemplatesDirectory, extra, new ProjectSourceLocator(null));
+
+    private static TemplateSpec Extra(TempDir dir, string text, string output = "etc/extra", string? mode = null)
+    {
+        var path = dir.Combine($"t{Guid.NewGuid():N}.sbn");
+        File.WriteAllText(path, text);
+        return new TemplateSpec { Source = path, Output = output, Mode = mode };
+    }
+
+    [TestMethod]
+    public void DefaultTemplatesAllParse()
+    {
+        using var dir = new TempDir();
+        var set = Load(dir);
+        Assert.IsTrue(set.For(TemplateScope.Node).Any(t => t.Output == "cmd"));
+        Assert.IsTrue(set.For(TemplateScope.Cluster).Any(t => t.Output == "bin/ssh"));
+    }
+
+    [TestMethod]
+    public void SyntaxErrorNamesTemplateLineAndColumn()
+    {
+        using var dir = new TempDir();
+        var spec = Extra(dir, "line one\nvalue: {{ node.name + }}\n");
+        var error = SingleError(() => Load(dir, spec), ErrorCodes.TemplateSyntax);
+        Assert.AreEqual(spec.Source, error.File);
+        Assert.AreEqual(2, error.Line);
+        Assert.IsGreaterThan(0, error.Column);
+    }
+
+    [TestMethod]
+    public void UndefinedVariableIsAnErrorWithItsLocation()
+    {
+        using var dir = new TempDir();
+        var spec = Extra(dir, "ok\nok {{ node.name }} {{ node.no_such_value }}\n");
+        var error = SingleError(() => ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), Templates = [spec] }, Options(dir.Combine("cache"))),
+            ErrorCodes.TemplateRender);
+        Assert.AreEqual(spec.Source, error.File);
+        Assert.AreEqual(2, error.Line);
+        Assert.AreEqual(28, error.Column, "the column of the undefined member");
+        Assert.IsFalse(Directory.Exists(dir.Combine("c", "nodes")), "nothing is written when a template fails");
+    }
+
+    [TestMethod]
+    public void ProjectTemplateWithTheSameOutputReplacesTheDefault()
+    {
+        using var dir = new TempDir();
+        var spec = Extra(dir, "custom {{ node.name }}", output: "etc/default/ganeti");
+        var set = Load(dir, spec);
+        var matching = set.For(TemplateScope.Node).Where(t => t.Output == "etc/default/ganeti").ToList();
+        Assert.HasCount(1, matching);
+        Assert.AreEqual(spec.Source, matching[0].SourcePath);
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("/etc/passwd")]
+    [DataRow("../outside")]
+    public void OutputPathMustStayInsideTheTree(string output)
+    {
+        using var dir = new TempDir();
+        SingleError(() => Load(dir, Extra(dir, "x", output)), ErrorCodes.InvalidTemplateItem);
+    }
+
+    [TestMethod]
+    public void BadModeIsRejected()
+    {
+        using var dir = new TempDir();
+        SingleError(() => Load(dir, Extra(dir, "x", mode: "0x644")), ErrorCodes.InvalidTemplateItem);
+    }
+
+    [TestMethod]
+    public void MissingTemplateFileIsRejected()
+    {
+        using var dir = new TempDir();
+        SingleError(() => Load(dir, new TemplateSpec { Source = dir.Combine("nope.sbn"), Output = "x" }), ErrorCodes.InvalidTemplateItem);
+    }
+}

@@ -1,0 +1,54 @@
+using VCluster.Engine;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Model;
+
+[assembly: Parallelize(Scope = ExecutionScope.ClassLevel, Workers = 2)]
+
+namespace VCluster.Engine.Tests;
+
+/// <summary>A fresh folder per test, removed afterwards.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        // Short paths: node sockets must fit in 107 bytes.
+        Path = Directory.CreateTempSubdirectory("vct").FullName;
+    }
+
+    public string Path { get; }
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+internal static class TestSupport
+{
+    public static string TemplatesDirectory => Path.Combine(AppContext.BaseDirectory, "templates");
+
+    public static GenerationOptions Options(string cacheDir) => new()
+    {
+        TemplatesDirectory = TemplatesDirectory,
+        CacheDirectory = cacheDir,
+    };
+
+    /// <summary>The one error a planning or generation step must report.</summary>
+    public static VClusterDiagnostic SingleError(Action action, string code)
+    {
+        var e = Assert.ThrowsExactly<VClusterException>(action);
+        var matching = e.Diagnostics.Where(d => d.Code == code).ToList();
+        Assert.HasCount(1, matching, $"expected one {code}, got: {e.Message}");
+        return matching[0];
+    }
+
+    public static ClusterSpec Spec(string root, params NodeSpec[] nodes) => new() { Root = root, Nodes = nodes };
+}
