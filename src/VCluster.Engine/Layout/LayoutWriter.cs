@@ -46,7 +46,7 @@ public static class LayoutWriter
         var errors = new ConcurrentBag<VClusterDiagnostic>();
         var record = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var partitions = wanted.Values.GroupBy(PartitionOf).ToList();
-        Parallel.ForEach(partitions, new ParallelOptions { CancellationToken = cancellation }, partition =>
+        void WritePartition(IGrouping<string, LayoutEntry> partition)
         {
             var count = 0;
             // A node tree that does not exist yet has nothing to compare with or replace.
@@ -90,7 +90,12 @@ public static class LayoutWriter
                 }
             }
             Interlocked.Add(ref written, count);
-        });
+        }
+
+        // The cluster's own entries (among them the "nodes" folder) first, then the nodes.
+        foreach (var partition in partitions.Where(p => p.Key.Length == 0))
+            WritePartition(partition);
+        Parallel.ForEach(partitions.Where(p => p.Key.Length > 0), new ParallelOptions { CancellationToken = cancellation }, WritePartition);
         if (!errors.IsEmpty)
             throw new VClusterException(errors.OrderBy(e => e.Message, StringComparer.Ordinal).Take(20).ToList());
         var unchanged = wanted.Count - written;
