@@ -177,7 +177,7 @@ public sealed class PlannerTests
         var outside = e.Diagnostics.Single(d => d.Code == ErrorCodes.AddressOutsideNetwork);
         Assert.AreEqual(project, outside.File);
         Assert.AreEqual(7, outside.Line);
-        StringAssert.StartsWith(outside.ToString(), $"{project}(7,");
+        StringAssert.StartsWith(outside.ToString(), $"{project}(7,5)");
         StringAssert.Contains(outside.ToString(), "error VCS0005: node 'b': address 10.1.1.1 is outside the network 192.0.2.0/30");
     }
 }

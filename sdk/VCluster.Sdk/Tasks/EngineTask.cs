@@ -15,7 +15,7 @@ public abstract class EngineTask : Microsoft.Build.Utilities.Task
         catch (VClusterException e)
         {
             foreach (var d in e.Diagnostics)
-                Log.LogError("VCluster", d.Code, null, d.File, d.Line, d.Column, 0, 0, d.Message);
+                Log.LogError(null, d.Code, null, d.File, d.Line, d.Column, 0, 0, d.Message);
         }
         catch (OperationCanceledException)
         {

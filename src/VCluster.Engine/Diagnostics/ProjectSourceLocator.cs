@@ -44,7 +44,8 @@ public sealed class ProjectSourceLocator(string? projectFile)
             while (reader.Read())
             {
                 if (reader.NodeType == XmlNodeType.Element)
-                    found.Add((reader.LocalName, reader.GetAttribute("Include"), info.LineNumber, info.LinePosition));
+                    // LinePosition is that of the name; the element starts at its "<".
+                    found.Add((reader.LocalName, reader.GetAttribute("Include"), info.LineNumber, info.LinePosition - 1));
             }
         }
         catch (XmlException)

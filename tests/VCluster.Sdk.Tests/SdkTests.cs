@@ -1,0 +1,212 @@
+using System.Text.Json.Nodes;
+using static VCluster.Sdk.Tests.SdkFixture;
+
+namespace VCluster.Sdk.Tests;
+
+[TestClass]
+public sealed class SdkTests
+{
+    private static string Write(string dir, string name, string text)
+    {
+        var path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static Dictionary<string, DateTime> Snapshot(string root) =>
+        Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .ToDictionary(p => p, p => new FileInfo(p).LinkTarget is null ? File.GetLastWriteTimeUtc(p) : DateTime.MinValue);
+
+    [TestMethod]
+    public void EmptyDeclarationGeneratesTheDefaultThreeNodeCluster()
+    {
+        var repo = NewRepository();
+        Write(repo, "cluster.proj", """<Project Sdk="VCluster.Sdk" />""");
+
+        var build = Build(repo, "cluster.proj", "-t:VClusterGenerate");
+
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+        var root = Path.Combine(repo, ".vcluster/cluster");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "vcluster.json")))!;
+        CollectionAssert.AreEqual(new[] { "node1", "node2", "node3" }, manifest["nodes"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()).ToArray());
+        Assert.AreEqual("node1", manifest["master"]!.GetValue<string>());
+        var node2 = Path.Combine(root, "nodes/node2");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node2, "prefix/share/ganeti/3.0/ganeti/_constants.py")),
+            $"PKGLIBDIR = \"{node2}/prefix/lib/ganeti\"");
+        Assert.AreEqual((UnixFileMode)0b111_101_000, File.GetUnixFileMode(Path.Combine(node2, "var/lib/ganeti/queue")));
+        Assert.AreEqual((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(node2, "cmd")) & (UnixFileMode)0b111_111_111);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node2, "etc/default/ganeti")), "NODED_ARGS=\"--no-mlock -b 192.0.2.3\"");
+    }
+
+    [TestMethod]
+    public void SecondBuildSkipsGenerationAndTouchesNoFile()
+    {
+        var repo = NewRepository();
+        Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup><VClusterNodeCount>2</VClusterNodeCount></PropertyGroup>
+            </Project>
+            """);
+        Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
+        var before = Snapshot(Path.Combine(repo, ".vcluster"));
+        Thread.Sleep(50);
+
+        var second = Build(repo, "cluster.proj");
+
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+        StringAssert.Contains(second.Output, "Skipping target \"_VClusterGenerateCore\" because all output files are up-to-date");
+        CollectionAssert.AreEquivalent(before.ToList(), Snapshot(Path.Combine(repo, ".vcluster")).ToList());
+    }
+
+    [TestMethod]
+    public void ChangingAPropertyRegeneratesAndRemovingANodePrunesIt()
+    {
+        var repo = NewRepository();
+        var project = Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <ItemGroup>
+                <VClusterNode Include="alpha" />
+                <VClusterNode Include="beta" MemoryMiB="2048" />
+                <VClusterNode Include="gamma" />
+              </ItemGroup>
+            </Project>
+            """);
+        Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
+        var root = Path.Combine(repo, ".vcluster/cluster");
+        Assert.IsTrue(File.Exists(Path.Combine(root, "nodes/gamma/cmd")));
+
+        File.WriteAllText(project, File.ReadAllText(project).Replace("""<VClusterNode Include="gamma" />""", "")
+            .Replace("""MemoryMiB="2048" """, """MemoryMiB="4096" """));
+        var second = Build(repo, "cluster.proj");
+
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+        Assert.IsFalse(File.Exists(Path.Combine(root, "nodes/gamma/cmd")));
+        StringAssert.Contains(File.ReadAllText(Path.Combine(root, "nodes/beta/etc/vcluster/resources.json")), "\"memoryMiB\": 4096");
+    }
+
+    [TestMethod]
+    public void LayeredOnMicrosoftNetSdkBothBuildsHappen()
+    {
+        var repo = NewRepository();
+        Write(repo, "app.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="VCluster.Sdk" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <VClusterNodeCount>2</VClusterNodeCount>
+              </PropertyGroup>
+            </Project>
+            """);
+        Write(repo, "Library.cs", "public static class Library { public static int Answer => 42; }");
+
+        var build = Build(repo, "app.csproj");
+
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+        Assert.IsTrue(File.Exists(Path.Combine(repo, "bin/Debug/net10.0/app.dll")), "the .NET SDK's own build still runs");
+        Assert.IsTrue(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node2/cmd")), "generation follows it");
+        Assert.DoesNotContain("prefix/share", build.Output, "generated Python files are not compiled or globbed");
+    }
+
+    [TestMethod]
+    public void BadDeclarationsFailWithCodesAndProjectLines()
+    {
+        var repo = NewRepository();
+        var project = Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterName>bad_name</VClusterName>
+                <VClusterNetwork>192.0.2.0/29</VClusterNetwork>
+              </PropertyGroup>
+              <ItemGroup>
+                <VClusterNode Include="a" Master="true" />
+                <VClusterNode Include="a" />
+                <VClusterNode Include="b" Master="true" Address="192.0.2.3" />
+                <VClusterNode Include="c" Address="192.0.2.3" />
+                <VClusterNode Include="d" Address="198.51.100.1" />
+                <VClusterNode Include="e_f" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var build = Build(repo, "cluster.proj");
+
+        Assert.AreNotEqual(0, build.ExitCode);
+        string[] expected =
+        [
+            $"{project}(3,5): error VCS0001:",
+            $"{project}(8,5): error VCS0003:",
+            $"{project}(9,5): error VCS0008:",
+            $"{project}(10,5): error VCS0004:",
+            $"{project}(11,5): error VCS0005:",
+            $"{project}(12,5): error VCS0002:",
+            $"{project}(4,5): error VCS0007:",
+        ];
+        foreach (var line in expected)
+            StringAssert.Contains(build.Output, line);
+        Assert.IsFalse(Directory.Exists(Path.Combine(repo, ".vcluster")), "nothing is written for a bad declaration");
+    }
+
+    [TestMethod]
+    public void TemplateErrorsNameTheTemplateAndKeepTheEarlierTree()
+    {
+        var repo = NewRepository();
+        var project = Write(repo, "cluster.proj", """<Project Sdk="VCluster.Sdk" />""");
+        Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
+        var cmd = Path.Combine(repo, ".vcluster/cluster/nodes/node1/cmd");
+        var before = File.ReadAllText(cmd);
+        var template = Write(repo, "motd.sbn", "Welcome to {{ node.name }}\n{{ node.not_a_value }}\n");
+        File.WriteAllText(project, """
+            <Project Sdk="VCluster.Sdk">
+              <ItemGroup>
+                <VClusterTemplate Include="motd.sbn" OutputPath="etc/motd" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var build = Build(repo, "cluster.proj");
+
+        Assert.AreNotEqual(0, build.ExitCode);
+        StringAssert.Contains(build.Output, $"{template}(2,9): error VCS0014:");
+        Assert.AreEqual(before, File.ReadAllText(cmd));
+        Assert.IsFalse(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/etc/motd")));
+    }
+
+    [TestMethod]
+    public void ProjectTemplatesAddFilesToEveryNode()
+    {
+        var repo = NewRepository();
+        Write(repo, "motd.sbn", "Welcome to {{ node.name }} ({{ node.address }}) of {{ cluster.name }}, Ganeti {{ ganeti.version }}\n");
+        Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup><VClusterName>lab</VClusterName></PropertyGroup>
+              <ItemGroup>
+                <VClusterTemplate Include="motd.sbn" OutputPath="etc/motd" Mode="0600" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var build = Build(repo, "cluster.proj");
+
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+        var motd = Path.Combine(repo, ".vcluster/lab/nodes/node3/etc/motd");
+        StringAssert.StartsWith(File.ReadAllText(motd), "Welcome to node3 (192.0.2.4) of lab, Ganeti 3.0.");
+        Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(motd));
+    }
+
+    [TestMethod]
+    public void CleanRemovesGeneratedFilesOnly()
+    {
+        var repo = NewRepository();
+        Write(repo, "cluster.proj", """<Project Sdk="VCluster.Sdk" />""");
+        Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
+        var state = Path.Combine(repo, ".vcluster/cluster/nodes/node1/var/lib/ganeti/config.data");
+        File.WriteAllText(state, "{}");
+
+        var clean = Build(repo, "cluster.proj", "-t:Clean");
+
+        Assert.AreEqual(0, clean.ExitCode, clean.Output);
+        Assert.IsFalse(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/cmd")));
+        Assert.IsFalse(File.Exists(Path.Combine(repo, ".vcluster/cluster/vcluster.json")));
+        Assert.AreEqual("{}", File.ReadAllText(state));
+    }
+}
