@@ -60,7 +60,6 @@ public static class ClusterGenerator
         {
             BinDir = Path.Combine(plan.Root, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),
-            Passwd = Path.Combine(plan.Root, ".state", "sandbox", "passwd"),
             Group = Path.Combine(plan.Root, ".state", "sandbox", "group"),
             Hosts = Path.Combine(plan.Root, ".state", "sandbox", "hosts"),
         };
@@ -94,7 +93,7 @@ public static class ClusterGenerator
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
                 Environment = NodeEnvironment(n, sandbox),
-                Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools")],
+                Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
                 {
                     Name = d.Name,
@@ -117,8 +116,12 @@ public static class ClusterGenerator
     {
         ["GANETI_ROOTDIR"] = node.Root,
         ["GANETI_HOSTNAME"] = node.Name,
+        ["HOME"] = Path.Combine(node.Root, "root"),
+        // luxid runs jobs with its own PYTHONPATH but keeps this: the user site's .pth file puts
+        // the node's installation first, so job code sees the node's constants too.
+        ["PYTHONUSERBASE"] = Path.Combine(node.Prefix, "pyuser"),
         ["LD_PRELOAD"] = "libnss_wrapper.so",
-        ["NSS_WRAPPER_PASSWD"] = sandbox.Passwd,
+        ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.Root, "etc", "vcluster", "passwd"),
         ["NSS_WRAPPER_GROUP"] = sandbox.Group,
         ["NSS_WRAPPER_HOSTS"] = sandbox.Hosts,
         ["NSS_WRAPPER_HOSTNAME"] = node.Name,

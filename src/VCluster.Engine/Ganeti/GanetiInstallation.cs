@@ -28,6 +28,7 @@ public sealed class GanetiInstallation
         LibDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/lib/ganeti");
         SbinDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/sbin");
         Python = ReadInterpreter(Path.Combine(shareDir, "gnt-cluster"));
+        PythonVersion = probe["python"]?.GetValue<string>() ?? "3";
         Constants = probe["constants"]!.AsObject();
         Paths = probe["paths"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
         EnsureDirs = probe["ensureDirs"]!.AsArray()
@@ -54,6 +55,9 @@ public sealed class GanetiInstallation
 
     /// <summary>The interpreter Ganeti's scripts name in their first line.</summary>
     public string Python { get; }
+
+    /// <summary>"3.11": the interpreter's version, which names its user site folder.</summary>
+    public string PythonVersion { get; }
 
     /// <summary>Every build-time constant of the installed <c>_constants.py</c>, as JSON values.</summary>
     public JsonObject Constants { get; }

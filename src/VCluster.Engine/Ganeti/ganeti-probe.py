@@ -53,6 +53,7 @@ for entry in ensure_dirs.GetPaths():
                   "mustExist": bool(entry[5]) if kind == ensure_dirs.FILE else False})
 
 json.dump({
+    "python": "%d.%d" % sys.version_info[0:2],
     "version": "%d.%d.%d" % (constants.VERSION_MAJOR, constants.VERSION_MINOR,
                              constants.VERSION_REVISION),
     "constants": autoconf,
@@ -68,5 +69,7 @@ json.dump({
               "rapiUsersFile": pathutils.RAPI_USERS_FILE,
               "defaultFileStorageDir": pathutils.DEFAULT_FILE_STORAGE_DIR,
               "defaultSharedFileStorageDir": pathutils.DEFAULT_SHARED_FILE_STORAGE_DIR,
-              "exportDir": pathutils.EXPORT_DIR},
+              "exportDir": pathutils.EXPORT_DIR,
+              "lockDir": pathutils.LOCK_DIR,
+              "backupDir": pathutils.BACKUP_DIR},
 }, sys.stdout, sort_keys=True)

@@ -35,6 +35,10 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
         var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
         var cluster = new EntryList("");
+        // file_storage_dir is cluster-wide, and file-storage-paths must be identical on every
+        // node (verify compares checksums), so file disks of all nodes share one folder.
+        cluster.Directory("file-storage", DirMode);
+        cluster.Directory("shared-file-storage", DirMode);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
             cluster.File(output, text, mode);
         entries.AddRange(cluster.Entries);
@@ -55,9 +59,14 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         list.Directory(ganeti.Paths["defaultFileStorageDir"].TrimStart('/'), DirMode);
         list.Directory(ganeti.Paths["defaultSharedFileStorageDir"].TrimStart('/'), DirMode);
         list.Directory(ganeti.Paths["exportDir"].TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths["lockDir"].TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths["backupDir"].TrimStart('/'), DirMode);
         list.Directory("etc/ganeti", DirMode);
         list.Directory("etc/default", DirMode);
         list.Directory("dev", DirMode);
+        list.Directory("etc/ssh", DirMode);
+        // The node's root user's home: nothing of a virtual node touches the real ~root.
+        list.Directory("root", 0b111_000_000);
         list.Seed("dev/console", 0b110_000_000);
 
         BuildPrefix(node, list);
@@ -95,6 +104,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
             list.Symlink(Path.Combine(prefix, "lib", "ganeti", relative), Resolve(link));
         foreach (var (name, link) in _installed.SbinLinks)
             list.Symlink(Path.Combine(prefix, "sbin", name), Resolve(link));
+        // Node join runs "test -d PKGLIBDIR/<version> && ln -s ... && node-daemon-setup" (ssh.py).
+        list.Symlink(Path.Combine(prefix, "lib", "ganeti", ganeti.VersionDir), Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir));
     }
 
     /// <summary>Collects entries under one base folder and adds every parent folder once.</summary>

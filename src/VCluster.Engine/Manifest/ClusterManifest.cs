@@ -68,7 +68,6 @@ public sealed class ManifestSandbox
 {
     /// <summary>Folder of the ssh/scp shims, first on every node's PATH.</summary>
     public string BinDir { get; set; } = "";
-    public string Passwd { get; set; } = "";
     public string Group { get; set; } = "";
     public string Hosts { get; set; } = "";
     public string StateDir { get; set; } = "";

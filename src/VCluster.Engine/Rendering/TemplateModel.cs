@@ -102,6 +102,7 @@ public sealed class TemplateModel
             ["lib_dir"] = ganeti.LibDir,
             ["sbin_dir"] = ganeti.SbinDir,
             ["python"] = ganeti.Python,
+            ["python_version"] = ganeti.PythonVersion,
             ["users"] = new ScriptArray(users.Where(u => u != "root")),
             ["groups"] = new ScriptArray(groups.Where(g => g != "root")),
             ["constants"] = constants,
@@ -150,7 +151,15 @@ public static class NodeAutoconf
     public static IReadOnlyList<Value> For(NodePlan node, ClusterPlan plan, GanetiInstallation ganeti)
     {
         var libDir = Path.Combine(node.Prefix, "lib", "ganeti");
-        var installedOs = ganeti.Constants["OS_SEARCH_PATH"]!.AsArray().Select(v => v!.GetValue<string>());
+        var sshDir = Path.Combine(node.Root, "etc", "ssh");
+        string[] Installed(string name) => ganeti.Constants[name]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        string List(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Py)) + "]";
+        // Search paths keep the installed entries, with the node's own folders first.
+        var installedLib = Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti");
+        string Local(string path) => path.StartsWith(installedLib + "/", StringComparison.Ordinal) || path.StartsWith("/usr/lib/ganeti/", StringComparison.Ordinal)
+            ? Path.Combine(libDir, path[(path.IndexOf("/lib/ganeti/", StringComparison.Ordinal) + "/lib/ganeti/".Length)..])
+            : path;
+        var keyTypes = new[] { "dsa", "ecdsa", "rsa" };
         return
         [
             // daemon-util, node-daemon-setup, prepare-node-join... are the node's own copies.
@@ -160,8 +169,18 @@ public static class NodeAutoconf
             new("VERSIONEDSHAREDIR", Py(ShareDir(node, ganeti))),
             // noded writes to the console; an unprivileged process cannot open /dev/console.
             new("DEV_CONSOLE", Py(Path.Combine(node.Root, "dev", "console"))),
-            // The generated OS definition comes first, then the installed ones (noop, ...).
-            new("OS_SEARCH_PATH", "[" + string.Join(", ", installedOs.Prepend(Path.Combine(plan.Root, "os")).Select(Py)) + "]"),
+            // The cluster's generated OS definition comes first, then the installed ones (noop, ...).
+            new("OS_SEARCH_PATH", List(Installed("OS_SEARCH_PATH").Select(Local).Prepend(Path.Combine(plan.Root, "os")))),
+            new("ES_SEARCH_PATH", List(Installed("ES_SEARCH_PATH").Select(Local))),
+            new("IALLOCATOR_SEARCH_PATH", List(Installed("IALLOCATOR_SEARCH_PATH").Select(Local))),
+            // Host keys live in the node: a virtual node never reads or writes the host's /etc/ssh.
+            new("SSH_CONFIG_DIR", Py(sshDir)),
+            .. keyTypes.SelectMany(t => new Value[]
+            {
+                new($"SSH_HOST_{t.ToUpperInvariant()}_PRIV", Py($"{sshDir}/ssh_host_{t}_key")),
+                new($"SSH_HOST_{t.ToUpperInvariant()}_PUB", Py($"{sshDir}/ssh_host_{t}_key.pub")),
+            }),
+            new("SSH_DAEMON_KEYFILES", "{" + string.Join(", ", keyTypes.Select(t => $"{Py(t)}: ({Py($"{sshDir}/ssh_host_{t}_key")}, {Py($"{sshDir}/ssh_host_{t}_key.pub")})")) + "}"),
             // metad needs port 80 on every node and capabilities set with setcap.
             new("ENABLE_METAD", plan.EnableMetad ? "True" : "False"),
         ];
