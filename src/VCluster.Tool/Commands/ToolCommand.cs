@@ -1,5 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Commands;
 
@@ -9,13 +11,14 @@ public abstract class ToolCommand
     [Option("-m|--manifest <PATH>", Description = "The cluster's vcluster.json (default: ./.vcluster/cluster/vcluster.json).")]
     public string? Manifest { get; set; }
 
-    protected string ManifestPath => Path.GetFullPath(Manifest ?? Path.Combine(".vcluster", "cluster", "vcluster.json"));
+    protected string ManifestPath => Path.GetFullPath(Manifest ?? Path.Combine(".vcluster", "cluster", ClusterManifest.FileName));
 
     protected int OnExecute(CommandLineApplication app, IConsole console)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
+            // The first Ctrl+C stops at the next safe point; the state left is one up/down handle.
             e.Cancel = true;
             cancel.Cancel();
         };
@@ -32,7 +35,7 @@ public abstract class ToolCommand
         }
         catch (OperationCanceledException)
         {
-            console.Error.WriteLine("vcluster: interrupted");
+            console.Error.WriteLine("vcluster: interrupted; run the command again, or 'dotnet vcluster down', to continue from here");
             return 130;
         }
         finally
@@ -42,4 +45,28 @@ public abstract class ToolCommand
     }
 
     protected abstract int Run(IConsole console, CancellationToken cancellation);
+}
+
+/// <summary>A command that works on a generated cluster.</summary>
+public abstract class ClusterCommand : ToolCommand
+{
+    protected ClusterManifest LoadManifest() => ClusterManifest.Load(ManifestPath);
+
+    protected ClusterRuntime Runtime(ClusterManifest manifest, IConsole console) => new(manifest, console.Out);
+}
+
+/// <summary>A command that changes a cluster: one at a time per cluster.</summary>
+public abstract class MutatingCommand : ClusterCommand
+{
+    [Option("--wait <SECONDS>", Description = "If another vcluster command works on this cluster, wait this long for it (default: 0, refuse at once).")]
+    public int WaitSeconds { get; set; }
+
+    protected sealed override int Run(IConsole console, CancellationToken cancellation)
+    {
+        var manifest = LoadManifest();
+        using var _ = ClusterLock.Acquire(manifest.Sandbox.StateDir, GetType().Name, TimeSpan.FromSeconds(WaitSeconds), cancellation);
+        return Run(manifest, Runtime(manifest, console), console, cancellation);
+    }
+
+    protected abstract int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation);
 }

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using McMaster.Extensions.CommandLineUtils;
+using VCluster.Tool.Runtime;
+
+namespace VCluster.Tool.Commands;
+
+[Command("status", Description = "Per node and daemon: state, pid, address, port, uptime.")]
+public sealed class StatusCommand : ClusterCommand
+{
+    [Option("--json", Description = "Machine-readable output.")]
+    public bool Json { get; set; }
+
+    protected override int Run(IConsole console, CancellationToken cancellation)
+    {
+        var manifest = LoadManifest();
+        var status = Runtime(manifest, console).Status();
+        if (Json)
+        {
+            console.WriteLine(JsonSerializer.Serialize(status, StatusJson.Default.ClusterStatus));
+            return 0;
+        }
+        console.WriteLine($"cluster {status.Name}: {(status.Running ? $"running (sandbox pid {status.SandboxPid})" : "down")}  root {status.Root}");
+        console.WriteLine($"{"NODE",-12} {"DAEMON",-14} {"STATE",-11} {"PID",7} {"ADDRESS",-16} {"PORT",9} {"UPTIME",9}");
+        foreach (var node in status.Nodes)
+        {
+            foreach (var d in node.Daemons.Where(d => d.State != "not-needed"))
+            {
+                var port = d.Port > 0 ? $"{d.Port}/{d.Protocol}" : "-";
+                var uptime = d.UptimeSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"hh\:mm\:ss") : "-";
+                console.WriteLine($"{node.Name + (node.Master ? "*" : ""),-12} {d.Name.Replace("ganeti-", ""),-14} {d.State,-11} {d.Pid?.ToString() ?? "-",7} {d.Address,-16} {port,9} {uptime,9}");
+            }
+        }
+        return 0;
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ClusterStatus))]
+internal sealed partial class StatusJson : JsonSerializerContext;
+
+[Command("exec", Description = "Run a command as a node, inside the sandbox: dotnet vcluster exec node1 -- gnt-node list", ThrowOnUnexpectedArgument = false)]
+public sealed class ExecCommand : ClusterCommand
+{
+    [Argument(0, "node", Description = "The node's name.")]
+    public string Node { get; set; } = "";
+
+    public string[] RemainingArguments { get; set; } = [];
+
+    protected override int Run(IConsole console, CancellationToken cancellation)
+    {
+        var command = RemainingArguments.SkipWhile(a => a == "--").ToArray();
+        if (command.Length == 0)
+        {
+            console.Error.WriteLine("usage: dotnet vcluster exec NODE -- COMMAND [ARGS...]");
+            return 2;
+        }
+        return Runtime(LoadManifest(), console).Exec(Node, command);
+    }
+}
+
+[Command("shell", Description = "An interactive shell as a node, inside the sandbox.")]
+public sealed class ShellCommand : ClusterCommand
+{
+    [Argument(0, "node", Description = "The node's name.")]
+    public string Node { get; set; } = "";
+
+    protected override int Run(IConsole console, CancellationToken cancellation) =>
+        Runtime(LoadManifest(), console).Exec(Node, [Environment.GetEnvironmentVariable("SHELL") ?? "/bin/bash"]);
+}
+
+[Command("logs", Description = "Show a node's daemon logs: dotnet vcluster logs node1 [noded] [--follow]")]
+public sealed class LogsCommand : ClusterCommand
+{
+    [Argument(0, "node", Description = "The node's name.")]
+    public string Node { get; set; } = "";
+
+    [Argument(1, "daemon", Description = "One daemon (noded, confd, luxid, ...); default: all.")]
+    public string? Daemon { get; set; }
+
+    [Option("-f|--follow", Description = "Keep printing new lines.")]
+    public bool Follow { get; set; }
+
+    [Option("-n|--lines <N>", Description = "Lines from the end of each log (default: 40).")]
+    public int Lines { get; set; } = 40;
+
+    protected override int Run(IConsole console, CancellationToken cancellation) =>
+        Runtime(LoadManifest(), console).Logs(Node, Daemon, Follow, Lines);
+}

@@ -1,0 +1,80 @@
+using McMaster.Extensions.CommandLineUtils;
+using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime;
+
+namespace VCluster.Tool.Commands;
+
+[Command("up", Description = "Start the cluster's sandbox and daemons; initialise the cluster and join its nodes the first time.")]
+public sealed class UpCommand : MutatingCommand
+{
+    [Option("--timeout <SECONDS>", Description = "How long every daemon may take to answer (default: 120).")]
+    public int TimeoutSeconds { get; set; } = 120;
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
+    {
+        Prerequisites.Check(manifest);
+        return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds) }.Up(cancellation);
+    }
+}
+
+[Command("down", Description = "Stop every daemon and the sandbox; the cluster's state stays for the next 'up'.")]
+public sealed class DownCommand : MutatingCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Down(cancellation);
+}
+
+[Command("destroy", Description = "Stop everything and delete the cluster's run-time state (configuration, keys, logs, instances).")]
+public sealed class DestroyCommand : MutatingCommand
+{
+    [Option("-y|--yes", Description = "Do not ask for confirmation (for scripts).")]
+    public bool Yes { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
+    {
+        if (!Yes && !Prompt.GetYesNo($"Destroy cluster '{manifest.Name}' and all its state in {manifest.Root}?", false))
+        {
+            console.WriteLine("nothing destroyed");
+            return 1;
+        }
+        return runtime.Destroy(cancellation);
+    }
+}
+
+[Command("restart", Description = "down, then up.")]
+public sealed class RestartCommand : MutatingCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
+    {
+        Prerequisites.Check(manifest);
+        runtime.Down(cancellation);
+        return runtime.Up(cancellation);
+    }
+}
+
+public abstract class NodeCommand : MutatingCommand
+{
+    [Argument(0, "node", Description = "The node's name.")]
+    public string Node { get; set; } = "";
+}
+
+[Command("stop-node", Description = "Stop a node's daemons (SIGTERM, then SIGKILL after 15 s).")]
+public sealed class StopNodeCommand : NodeCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.StopNode(Node, kill: false, cancellation);
+}
+
+[Command("kill-node", Description = "Kill every process of a node at once (SIGKILL), as a crash would.")]
+public sealed class KillNodeCommand : NodeCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.StopNode(Node, kill: true, cancellation);
+}
+
+[Command("start-node", Description = "Start a node's daemons again and wait until they answer.")]
+public sealed class StartNodeCommand : NodeCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.StartNode(Node, cancellation);
+}

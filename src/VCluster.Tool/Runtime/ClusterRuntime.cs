@@ -1,0 +1,510 @@
+using System.Diagnostics;
+using System.Globalization;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Layout;
+using VCluster.Engine.Manifest;
+
+namespace VCluster.Tool.Runtime;
+
+public sealed record DaemonStatus(string Name, string State, int? Pid, string Address, int Port, string? Protocol, double? UptimeSeconds);
+
+public sealed record NodeStatus(string Name, string Address, bool Master, IReadOnlyList<DaemonStatus> Daemons);
+
+public sealed record ClusterStatus(string Name, string Root, bool Running, int? SandboxPid, IReadOnlyList<NodeStatus> Nodes);
+
+/// <summary>
+/// Runs a generated cluster's real Ganeti daemons in its sandbox: Ganeti's own daemon-util
+/// starts them (so they run exactly as Ganeti runs them), the tool tracks every process by
+/// pid and start time, and readiness means "the process lives and its socket is open".
+/// </summary>
+public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress)
+{
+    private const string SshListener = "ssh-listener";
+    private readonly Sandbox _sandbox = new(manifest);
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    private string StateDir => manifest.Sandbox.StateDir;
+
+    // ---------------------------------------------------------------- up
+
+    public int Up(CancellationToken cancellation)
+    {
+        var state = RuntimeState.Load(StateDir);
+        var holder = _sandbox.Holder(state);
+        if (holder is not null && state is not null && NotReady(state, holder.Value).Count == 0 && AllNodesJoined())
+        {
+            progress.WriteLine($"cluster '{manifest.Name}' is already up: {manifest.Nodes.Count} nodes, nothing to do");
+            return 0;
+        }
+
+        if (holder is null)
+        {
+            if (state is not null)
+                Sweep(state); // daemons a dead sandbox left behind cannot be reached any more
+            Step("starting the sandbox");
+            var (started, userNamespace) = _sandbox.Start();
+            state = new RuntimeState
+            {
+                SandboxPid = started.Pid,
+                SandboxStartTime = started.StartTime,
+                SandboxUserNamespace = userNamespace,
+                StartedAt = DateTimeOffset.UtcNow,
+            };
+            state.Save(StateDir);
+            _userNamespace = userNamespace;
+            holder = started;
+        }
+        cancellation.ThrowIfCancellationRequested();
+
+        EnsureHostKeys(cancellation);
+        EnsureSshListeners(state!, manifest.Nodes);
+        state!.Save(StateDir);
+
+        var master = manifest.Node(MasterName());
+        var members = ClusterMembers();
+        if (members.Count == 0)
+        {
+            Step($"{master.Name}: gnt-cluster init {manifest.Name}");
+            RunOnNode(master, InitCommand(), "gnt-cluster init", TimeSpan.FromMinutes(5), cancellation);
+            members = [master.Name];
+        }
+        else
+        {
+            // noded everywhere first: the master's wconfd asks the other nodes to vote.
+            ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ["ganeti-noded"], cancellation), cancellation);
+            StartDaemons(master, ExpectedDaemons(master).Select(d => d.Name), cancellation);
+            ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ExpectedDaemons(n).Select(d => d.Name), cancellation), cancellation);
+            if (!Sandbox.HasAddress(holder.Value, manifest.ClusterAddress))
+            {
+                Step($"{master.Name}: gnt-cluster activate-master-ip");
+                RunOnNode(master, ["gnt-cluster", "activate-master-ip"], "activate-master-ip", TimeSpan.FromMinutes(2), cancellation);
+            }
+        }
+
+        foreach (var node in manifest.Nodes.Where(n => !members.Contains(n.Name)))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            Step($"{master.Name}: gnt-node add {node.Name}");
+            RunOnNode(master, ["gnt-node", "add", "--no-ssh-key-check", node.Name], $"gnt-node add {node.Name}", TimeSpan.FromMinutes(5), cancellation);
+            // Joining starts noded (and mond); the node's other daemons are ours to start.
+            StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
+        }
+
+        WaitReady(state, holder.Value, cancellation);
+        Track(state);
+        state.Save(StateDir);
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {MasterName()} ({manifest.ClusterAddress})");
+        return 0;
+    }
+
+    private List<string> InitCommand() =>
+    [
+        "gnt-cluster", "init",
+        "--no-etc-hosts", "--no-ssh-init", "--master-netdev=lo",
+        "--enabled-hypervisors=fake",
+        "--enabled-disk-templates=diskless,file",
+        $"--file-storage-dir={Path.Combine(manifest.Root, "file-storage")}",
+        // Routed NICs need no bridge (a bridge check reads the host's /sys).
+        "--nic-parameters=mode=routed,link=100",
+        // Instances without NICs or disks are the common test case.
+        "--specs-nic-count=min=0", "--specs-disk-count=min=0",
+        "--ipolicy-vcpu-ratio=32",
+        manifest.Name,
+    ];
+
+    private bool AllNodesJoined()
+    {
+        var members = ClusterMembers();
+        return manifest.Nodes.All(n => members.Contains(n.Name));
+    }
+
+    /// <summary>Nodes the cluster's configuration knows, read from the master's ssconf.</summary>
+    private HashSet<string> ClusterMembers()
+    {
+        var master = manifest.Node(MasterName());
+        if (!File.Exists(Path.Combine(master.Root, "var/lib/ganeti/config.data")))
+            return [];
+        var list = Path.Combine(master.Root, "var/lib/ganeti/ssconf_node_list");
+        return File.Exists(list)
+            ? File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.OrdinalIgnoreCase)
+            : [master.Name];
+    }
+
+    /// <summary>The master Ganeti names (it moves on master-failover), else the declared one.</summary>
+    private string MasterName()
+    {
+        foreach (var node in manifest.Nodes.OrderByDescending(n => n.Master))
+        {
+            var file = Path.Combine(node.Root, "var/lib/ganeti/ssconf_master_node");
+            if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name && manifest.Nodes.Any(n => n.Name == name))
+                return name;
+        }
+        return manifest.Master;
+    }
+
+    private HashSet<string> MasterCandidates()
+    {
+        var file = Path.Combine(manifest.Node(MasterName()).Root, "var/lib/ganeti/ssconf_master_candidates");
+        return File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase) : [MasterName()];
+    }
+
+    /// <summary>The daemons a node runs in its current role.</summary>
+    public IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node)
+    {
+        var master = MasterName();
+        var candidates = MasterCandidates();
+        return node.Daemons.Where(d => d.Role switch
+        {
+            "master" => node.Name == master,
+            "masterCandidates" => candidates.Contains(node.Name),
+            _ => true,
+        }).ToList();
+    }
+
+    private void EnsureHostKeys(CancellationToken cancellation)
+    {
+        var missing = manifest.Nodes.Where(n => !File.Exists(Path.Combine(n.Root, "etc/ssh/ssh_host_rsa_key.pub"))).ToList();
+        if (missing.Count == 0)
+            return;
+        Step($"creating SSH host keys for {missing.Count} node(s)");
+        ForEachNode(missing.Select(n => n.Name), node =>
+        {
+            // gnt-cluster init and node add read the node's host key, even with --no-ssh-init.
+            var result = Shell.Run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", $"root@{node.Name}",
+                "-f", Path.Combine(node.Root, "etc/ssh/ssh_host_rsa_key")], TimeSpan.FromMinutes(1), cancellation);
+            if (!result.Succeeded)
+                throw Failure(node.Name, "ssh-keygen", result.Tail(3));
+        }, cancellation);
+    }
+
+    /// <summary>gnt-node add waits for TCP port 22 on the new node: a listener answers it.</summary>
+    private void EnsureSshListeners(RuntimeState state, IEnumerable<ManifestNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            if (state.Processes.Any(p => p.Node == node.Name && p.Name == SshListener && p.Process.IsAlive))
+                continue;
+            state.Processes.RemoveAll(p => p.Node == node.Name && p.Name == SshListener);
+            var pid = Shell.Detached([Path.Combine(node.Root, "cmd"), "socat", $"TCP-LISTEN:22,bind={node.Address},fork,reuseaddr",
+                "SYSTEM:echo SSH-2.0-VCluster"], Path.Combine(StateDir, "run", $"{SshListener}-{node.Name}.log"));
+            var process = LinuxProcess.TryRead(pid) ?? throw Failure(node.Name, SshListener, "exited at once");
+            state.Processes.Add(new TrackedProcess(node.Name, SshListener, process.Pid, process.StartTime));
+        }
+    }
+
+    private void StartDaemons(ManifestNode node, IEnumerable<string> daemons, CancellationToken cancellation)
+    {
+        foreach (var name in daemons)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var daemon = node.Daemons.Single(d => d.Name == name);
+            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } running && IsOurs(running))
+                continue;
+            Step($"{node.Name}: starting {name}");
+            var result = RunOnNode(node, [Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), "start", name], $"starting {name}", TimeSpan.FromMinutes(2), cancellation, check: false);
+            if (!result.Succeeded)
+                throw Failure(node.Name, name, $"daemon-util start failed: {result.Tail(5)}{LogTail(daemon)}");
+        }
+    }
+
+    private void WaitReady(RuntimeState state, LinuxProcess holder, CancellationToken cancellation)
+    {
+        Step("waiting for every daemon to answer");
+        var deadline = _clock.Elapsed + ReadyTimeout;
+        while (true)
+        {
+            var missing = NotReady(state, holder);
+            if (missing.Count == 0)
+                return;
+            if (_clock.Elapsed > deadline)
+            {
+                throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
+                    $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {ReadyTimeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());
+            }
+            Task.Delay(250, cancellation).Wait(cancellation);
+        }
+    }
+
+    private List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(RuntimeState state, LinuxProcess holder)
+    {
+        var listeners = Sandbox.Listeners(holder);
+        var missing = new List<(ManifestNode, ManifestDaemon, string)>();
+        foreach (var node in manifest.Nodes)
+        {
+            foreach (var daemon in ExpectedDaemons(node))
+            {
+                var why = Readiness(daemon, node, listeners);
+                if (why is not null)
+                    missing.Add((node, daemon, why));
+            }
+        }
+        return missing;
+    }
+
+    /// <summary>Null when ready, else why not.</summary>
+    private string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
+    {
+        if (LinuxProcess.FromPidFile(daemon.PidFile) is not { } process || !IsOurs(process))
+            return "not running";
+        if (daemon.Port > 0 && !listeners.Contains($"{daemon.Protocol} {node.Address}:{daemon.Port}"))
+            return $"not listening on {node.Address}:{daemon.Port}/{daemon.Protocol}";
+        if (daemon.Socket is not null && !File.Exists(daemon.Socket))
+            return $"no socket {daemon.Socket}";
+        return null;
+    }
+
+    private void Track(RuntimeState state)
+    {
+        state.Processes.RemoveAll(p => p.Name != SshListener);
+        foreach (var node in manifest.Nodes)
+        {
+            foreach (var daemon in node.Daemons)
+            {
+                if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && IsOurs(process))
+                    state.Processes.Add(new TrackedProcess(node.Name, daemon.Name, process.Pid, process.StartTime));
+            }
+        }
+    }
+
+    /// <summary>A process is the cluster's only if it lives in the cluster's user namespace.</summary>
+    private bool IsOurs(LinuxProcess process)
+    {
+        _userNamespace ??= RuntimeState.Load(StateDir)?.SandboxUserNamespace;
+        return _userNamespace is not null && process.UserNamespace == _userNamespace;
+    }
+
+    private string? _userNamespace;
+
+    // ---------------------------------------------------------------- down, destroy
+
+    public int Down(CancellationToken cancellation)
+    {
+        var state = RuntimeState.Load(StateDir);
+        if (state is null || (!state.Sandbox.IsAlive && !LinuxProcess.InUserNamespace(state.SandboxUserNamespace).Any()))
+        {
+            RuntimeState.Delete(StateDir);
+            progress.WriteLine($"cluster '{manifest.Name}' is already down");
+            return 0;
+        }
+        var master = MasterName();
+        // Other nodes first, the master's daemons last, each node's in reverse start order.
+        foreach (var node in manifest.Nodes.OrderBy(n => n.Name == master))
+            StopNodeProcesses(state, node, LinuxProcess.SigTerm, includeListener: true);
+        state.Sandbox.Signal(LinuxProcess.SigKill);
+        Sweep(state);
+        RuntimeState.Delete(StateDir);
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is down; its state stays in {manifest.Root}");
+        return 0;
+    }
+
+    public int Destroy(CancellationToken cancellation)
+    {
+        Down(cancellation);
+        // Run-time state is everything under the root that generation did not write.
+        var generated = File.ReadLines(Path.Combine(manifest.Root, LayoutWriter.RecordPath))
+            .Select(l => l[(l.IndexOf('\t') + 1)..]).ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        foreach (var path in Directory.EnumerateFileSystemEntries(manifest.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+                     .OrderByDescending(p => p.Length).ToList())
+        {
+            var relative = Path.GetRelativePath(manifest.Root, path);
+            if (generated.Contains(relative) || relative.StartsWith(".state/generated", StringComparison.Ordinal) || relative == ".state" || relative.StartsWith(".state/cache", StringComparison.Ordinal))
+                continue;
+            var info = new FileInfo(path);
+            if (info.LinkTarget is not null || info.Exists)
+            {
+                File.Delete(path);
+                removed++;
+            }
+            else if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                Directory.Delete(path);
+            }
+        }
+        progress.WriteLine($"cluster '{manifest.Name}' destroyed: {removed} run-time files removed; the next 'up' initialises a new cluster");
+        return 0;
+    }
+
+    /// <summary>Kills whatever still lives in the cluster's user namespace, and waits for it.</summary>
+    private static void Sweep(RuntimeState state)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var left = LinuxProcess.InUserNamespace(state.SandboxUserNamespace).ToList();
+            if (left.Count == 0)
+                return;
+            foreach (var process in left)
+                process.Signal(LinuxProcess.SigKill);
+            Thread.Sleep(100);
+        }
+    }
+
+    private void StopNodeProcesses(RuntimeState state, ManifestNode node, int signal, bool includeListener)
+    {
+        var targets = new List<LinuxProcess>();
+        foreach (var daemon in node.Daemons.AsEnumerable().Reverse())
+        {
+            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == state.SandboxUserNamespace)
+                targets.Add(process);
+        }
+        targets.AddRange(state.Processes.Where(p => p.Node == node.Name && p.Process.IsAlive && (includeListener || p.Name != SshListener)).Select(p => p.Process));
+        foreach (var process in targets.Distinct())
+            process.Signal(signal);
+        // Whatever else runs as this node (noded's request workers, jobs' helpers) goes too:
+        // a stopped or crashed machine keeps nothing running, and a leftover worker would
+        // hold the node's port against the next noded.
+        targets.AddRange(NodeProcesses(state, node));
+        foreach (var process in targets.Distinct())
+            process.Signal(signal);
+        // Daemons get a moment to shut down cleanly, then are killed.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(signal == LinuxProcess.SigKill ? 5 : 15);
+        while (targets.Any(t => t.IsAlive) && DateTime.UtcNow < deadline)
+            Thread.Sleep(100);
+        foreach (var process in targets.Where(t => t.IsAlive))
+            process.Signal(LinuxProcess.SigKill);
+        if (includeListener)
+            state.Processes.RemoveAll(p => p.Node == node.Name && p.Name == SshListener);
+    }
+
+    /// <summary>Every process in the sandbox that runs as <paramref name="node"/>.</summary>
+    private static IEnumerable<LinuxProcess> NodeProcesses(RuntimeState state, ManifestNode node) =>
+        LinuxProcess.InUserNamespace(state.SandboxUserNamespace)
+            .Where(p => p.Pid != state.SandboxPid && p.HasEnvironment("GANETI_HOSTNAME", node.Name));
+
+    // ---------------------------------------------------------------- single nodes
+
+    public int StopNode(string name, bool kill, CancellationToken cancellation)
+    {
+        var state = RequireRunning();
+        var node = manifest.Node(name);
+        StopNodeProcesses(state, node, kill ? LinuxProcess.SigKill : LinuxProcess.SigTerm, includeListener: true);
+        state.Save(StateDir);
+        progress.WriteLine(kill ? $"node {name}: every process killed (SIGKILL)" : $"node {name}: stopped");
+        return 0;
+    }
+
+    public int StartNode(string name, CancellationToken cancellation)
+    {
+        var state = RequireRunning();
+        var node = manifest.Node(name);
+        EnsureSshListeners(state, [node]);
+        state.Save(StateDir);
+        StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
+        WaitReady(state, state.Sandbox, cancellation);
+        Track(state);
+        state.Save(StateDir);
+        progress.WriteLine($"node {name}: started");
+        return 0;
+    }
+
+    private RuntimeState RequireRunning()
+    {
+        var state = RuntimeState.Load(StateDir);
+        if (state is null || !state.Sandbox.IsAlive)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
+                $"cluster '{manifest.Name}' is not running; start it with: dotnet vcluster up --manifest {Path.Combine(manifest.Root, ClusterManifest.FileName)}"));
+        return state;
+    }
+
+    // ---------------------------------------------------------------- status, exec, logs
+
+    public ClusterStatus Status()
+    {
+        var state = RuntimeState.Load(StateDir);
+        var running = state is not null && state.Sandbox.IsAlive;
+        var listeners = running ? Sandbox.Listeners(state!.Sandbox) : [];
+        var master = MasterName();
+        var nodes = manifest.Nodes.Select(node =>
+        {
+            var expected = running ? ExpectedDaemons(node).Select(d => d.Name).ToHashSet() : [];
+            var daemons = node.Daemons.Select(d =>
+            {
+                var process = running ? LinuxProcess.FromPidFile(d.PidFile) : null;
+                var alive = process is { } p && p.UserNamespace == state!.SandboxUserNamespace;
+                var stateName = !running ? "stopped"
+                    : alive ? (Readiness(d, node, listeners) is null ? "running" : "starting")
+                    : expected.Contains(d.Name) ? "dead" : "not-needed";
+                return new DaemonStatus(d.Name, stateName, alive ? process!.Value.Pid : null, node.Address, d.Port, d.Protocol,
+                    alive ? Math.Round(process!.Value.Uptime.TotalSeconds, 1) : null);
+            }).ToList();
+            return new NodeStatus(node.Name, node.Address, node.Name == master, daemons);
+        }).ToList();
+        return new ClusterStatus(manifest.Name, manifest.Root, running, running ? state!.SandboxPid : null, nodes);
+    }
+
+    public int Exec(string name, IReadOnlyList<string> command)
+    {
+        RequireRunning();
+        var node = manifest.Node(name);
+        return Shell.Interactive([Path.Combine(node.Root, "cmd"), .. command]);
+    }
+
+    public int Logs(string name, string? daemon, bool follow, int lines)
+    {
+        var node = manifest.Node(name);
+        var logDir = Path.Combine(node.Root, "var/log/ganeti");
+        IEnumerable<string> files;
+        if (daemon is null)
+        {
+            files = node.Daemons.Select(d => d.LogFile).Where(File.Exists);
+        }
+        else
+        {
+            var match = node.Daemons.FirstOrDefault(d => d.Name == daemon || d.Name == "ganeti-" + daemon)
+                ?? throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidNodeName,
+                    $"node {name} has no daemon '{daemon}' (daemons: {string.Join(", ", node.Daemons.Select(d => d.Name))})"));
+            files = [match.LogFile];
+        }
+        var list = files.ToList();
+        if (list.Count == 0)
+        {
+            progress.WriteLine($"node {name} has no logs yet in {logDir}");
+            return 0;
+        }
+        return Shell.Interactive(["tail", "-n", lines.ToString(CultureInfo.InvariantCulture), .. follow ? new[] { "-F" } : [], .. list]);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation, bool check = true)
+    {
+        var result = Shell.Run([Path.Combine(node.Root, "cmd"), .. command], timeout, cancellation);
+        if (check && !result.Succeeded)
+            throw Failure(node.Name, what, result.Tail(15));
+        return result;
+    }
+
+    private void ForEachNode(IEnumerable<string> names, Action<ManifestNode> action, CancellationToken cancellation) =>
+        ForEachNode(names.Select(manifest.Node), action, cancellation);
+
+    private static void ForEachNode(IEnumerable<ManifestNode> nodes, Action<ManifestNode> action, CancellationToken cancellation)
+    {
+        try
+        {
+            Parallel.ForEach(nodes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellation }, action);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is VClusterException))
+        {
+            throw new VClusterException(e.InnerExceptions.Cast<VClusterException>().SelectMany(x => x.Diagnostics).ToList());
+        }
+    }
+
+    private void Step(string message)
+    {
+        lock (progress)
+            progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
+    }
+
+    private static VClusterException Failure(string node, string what, string detail) =>
+        new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));
+
+    private static string LogTail(ManifestDaemon daemon)
+    {
+        if (!File.Exists(daemon.LogFile))
+            return "";
+        var lines = File.ReadLines(daemon.LogFile).TakeLast(8).ToList();
+        return lines.Count == 0 ? "" : $"\n  last lines of {daemon.LogFile}:\n    " + string.Join("\n    ", lines);
+    }
+}

@@ -1,0 +1,50 @@
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Manifest;
+
+namespace VCluster.Tool.Runtime;
+
+/// <summary>What the sandbox needs from the machine, checked before anything starts.</summary>
+public static class Prerequisites
+{
+    private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper socat util-linux iproute2 openssh-client";
+
+    public static void Check(ClusterManifest manifest)
+    {
+        var problems = new List<string>();
+        foreach (var (tool, package) in new[]
+        {
+            ("unshare", "util-linux"), ("nsenter", "util-linux"), ("setsid", "util-linux"), ("ip", "iproute2"),
+            ("socat", "socat"), ("ssh-keygen", "openssh-client"), ("ss", "iproute2"), ("start-stop-daemon", "dpkg"),
+        })
+        {
+            if (Which(tool) is null)
+                problems.Add($"'{tool}' is missing: sudo apt-get install {package}");
+        }
+        if (!new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib" }
+                .Any(d => File.Exists(Path.Combine(d, "libnss_wrapper.so"))))
+            problems.Add("nss_wrapper is missing: sudo apt-get install libnss-wrapper");
+        if (!File.Exists(Path.Combine(manifest.Ganeti.ShareDir, "ganeti", "_constants.py")))
+            problems.Add($"Ganeti {manifest.Ganeti.Version} is no longer installed at {manifest.Ganeti.ShareDir}: sudo apt-get install {AptPackages}");
+        if (ReadInt("/proc/sys/user/max_user_namespaces") == 0)
+            problems.Add("user namespaces are disabled: sudo sysctl -w user.max_user_namespaces=15000");
+        if (ReadInt("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+            problems.Add("unprivileged user namespaces are disabled: sudo sysctl -w kernel.unprivileged_userns_clone=1");
+        if (ReadInt("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+            problems.Add("AppArmor restricts unprivileged user namespaces: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
+        if (problems.Count == 0)
+        {
+            var probe = Shell.Run(["unshare", "-Urn", "true"], TimeSpan.FromSeconds(10));
+            if (!probe.Succeeded)
+                problems.Add($"this user cannot create a user and network namespace ('unshare -Urn true' failed: {probe.Tail(2)})");
+        }
+        if (problems.Count > 0)
+            throw new VClusterException(problems.Select(p => new VClusterDiagnostic(ErrorCodes.SandboxUnavailable, p)).ToList());
+    }
+
+    public static string? Which(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"])
+            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+
+    private static int? ReadInt(string path) =>
+        File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out var value) ? value : null;
+}

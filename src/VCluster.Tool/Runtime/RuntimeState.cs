@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VCluster.Tool.Runtime;
+
+/// <summary>A process the tool started or adopted, as recorded in .state/run/processes.json.</summary>
+public sealed record TrackedProcess(string Node, string Name, int Pid, long StartTime)
+{
+    public LinuxProcess Process => new(Pid, StartTime);
+}
+
+/// <summary>What the tool knows about a running cluster: its sandbox and every process in it.</summary>
+public sealed class RuntimeState
+{
+    public int SandboxPid { get; set; }
+    public long SandboxStartTime { get; set; }
+    public string SandboxUserNamespace { get; set; } = "";
+    public DateTimeOffset StartedAt { get; set; }
+    public List<TrackedProcess> Processes { get; set; } = [];
+
+    [JsonIgnore]
+    public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);
+
+    public static string PathIn(string stateDir) => System.IO.Path.Combine(stateDir, "run", "processes.json");
+
+    public static RuntimeState? Load(string stateDir)
+    {
+        var path = PathIn(stateDir);
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), RuntimeStateJson.Default.RuntimeState) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void Save(string stateDir)
+    {
+        Directory.CreateDirectory(System.IO.Path.Combine(stateDir, "run"));
+        VCluster.Engine.AtomicFile.WriteAllBytes(PathIn(stateDir), JsonSerializer.SerializeToUtf8Bytes(this, RuntimeStateJson.Default.RuntimeState), null);
+    }
+
+    public static void Delete(string stateDir)
+    {
+        foreach (var file in new[] { PathIn(stateDir), System.IO.Path.Combine(stateDir, "run", "sandbox.pid") })
+        {
+            if (File.Exists(file))
+                File.Delete(file);
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(RuntimeState))]
+internal sealed partial class RuntimeStateJson : JsonSerializerContext;
