@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine (with the .NET SDK) needs for VCluster SDK: Ganeti 3.0 and
+# the sandbox's tools from Debian, then VCluster.Sdk and dotnet-vcluster packed into the
+# repository's local feed (artifacts/packages) and the local tool restored.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop
+          libnss-wrapper socat util-linux iproute2 openssh-client procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  # Ganeti's packages pull in services (ssh, ...); nothing here needs them started.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A package re-packed with the same version would otherwise be served stale from the cache.
+cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+rm -rf "$cache/vcluster.sdk" "$cache/dotnet-vcluster"
+dotnet pack VClusterSdk.sln -c Release -o artifacts/packages -nodeReuse:false -v:q -nologo
+dotnet tool restore
+echo "setup: done (packages in artifacts/packages)"
