@@ -202,6 +202,10 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             var daemon = node.Daemons.Single(d => d.Name == name);
             if (LinuxProcess.FromPidFile(daemon.PidFile) is { } running && IsOurs(running))
                 continue;
+            // A pid file left by a killed daemon may name a zombie not yet reaped, or by now
+            // a stranger: start-stop-daemon would take either for the daemon and skip it.
+            if (File.Exists(daemon.PidFile))
+                File.Delete(daemon.PidFile);
             Step($"{node.Name}: starting {name}");
             var result = RunOnNode(node, [Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), "start", name], $"starting {name}", TimeSpan.FromMinutes(2), cancellation, check: false);
             if (!result.Succeeded)
