@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Generation benchmarks (docs/benchmarks.md): VClusterGenerate for N nodes (fresh tree, median
+# of RUNS), the no-op incremental build against an empty MSBuild project's no-op build, and
+# peak memory. Needs ./eng/setup.sh first. Usage: benchmarks/generate.sh [NODES] [RUNS] [DIR]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+nodes=${1:-1000}; runs=${2:-5}; base=${3:-/tmp}
+work=$(mktemp -d "$base/vcb.XXXX")
+trap 'rm -rf "$work"' EXIT
+cp "$repo/nuget.config" "$work/" && sed -i "s#artifacts/packages#$repo/artifacts/packages#" "$work/nuget.config"
+cp "$repo/global.json" "$work/"
+cat > "$work/big.proj" <<XML
+<Project Sdk="VCluster.Sdk">
+  <PropertyGroup>
+    <VClusterNodeCount>$nodes</VClusterNodeCount>
+    <VClusterNetwork>198.18.0.0/15</VClusterNetwork>
+    <VClusterRoot>$work/c</VClusterRoot>
+  </PropertyGroup>
+</Project>
+XML
+cat > "$work/empty.proj" <<'XML'
+<Project><Target Name="Build" /><Target Name="Restore" /></Project>
+XML
+cd "$work"
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+dotnet build big.proj -nodeReuse:false -v:q >/dev/null   # restore the SDK, warm the disk cache
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "== fresh generation of $nodes nodes, $runs runs (target time from MSBuild's performance summary; whole command; peak RSS)"
+for i in $(seq "$runs"); do
+  rm -rf "$work/c" "$work/obj"; sync
+  /usr/bin/time -f "%e %M" -o time.txt dotnet build big.proj -t:VClusterGenerate -nodeReuse:false -clp:PerformanceSummary -v:q > out.txt
+  target=$(grep -E "ms +_VClusterGenerateCore" out.txt | awk '{ print $1 }')
+  echo "$target $(cat time.txt)"
+done | tee runs.txt
+echo "median target ms: $(awk '{ print $1 }' runs.txt | median)  median command s: $(awk '{ print $2 }' runs.txt | median)  max RSS KB: $(awk '{ print $3 }' runs.txt | sort -n | tail -1)"
+
+echo "== no-op incremental build vs an empty project's no-op build ($runs runs each)"
+dotnet build big.proj -nodeReuse:false -v:q > /dev/null
+for p in big empty; do
+  for i in $(seq "$runs"); do
+    /usr/bin/time -f "%e" -o t.txt dotnet build $p.proj -nodeReuse:false -v:q > /dev/null; cat t.txt
+  done | median | sed "s/^/median s $p.proj: /"
+done
