@@ -14,7 +14,7 @@ public sealed class ClusterLifecycleTests
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void DefaultThreeNodeCluster() => Lifecycle("""<Project Sdk="VCluster.Sdk" />""", ["node1", "node2", "node3"]);
+    public void DefaultThreeNodeCluster() => Lifecycle("""<Project Sdk="VCluster.Sdk" />""", ["node1", "node2", "node3"], destroyAtEnd: true);
 
     [TestMethod]
     [Timeout(1_500_000, CooperativeCancellation = true)]
@@ -24,7 +24,7 @@ public sealed class ClusterLifecycleTests
         </Project>
         """, Enumerable.Range(1, 10).Select(i => $"node{i}").ToArray());
 
-    private void Lifecycle(string project, string[] nodes)
+    private void Lifecycle(string project, string[] nodes, bool destroyAtEnd = false)
     {
         var repo = NewRepository(project);
 
@@ -86,6 +86,22 @@ public sealed class ClusterLifecycleTests
         Assert.AreEqual(uuid, ClusterUuid(repo));
         var after = Tool(repo, "exec", "node1", "--", "gnt-instance", "list", "--no-headers", "-o", "name,pnode,status");
         StringAssert.Contains(after.Output.Replace("  ", " "), $"inst1 {target} running", after.ToString());
+
+        var logs = Tool(repo, "logs", "node1", "noded", "-n", "5");
+        Assert.AreEqual(0, logs.ExitCode, logs.ToString());
+        StringAssert.Contains(logs.Output, "ganeti-noded pid=");
+
+        if (destroyAtEnd)
+        {
+            // Destroy removes the cluster's state: the next up initialises another cluster.
+            var destroy = Tool(repo, "destroy", "--yes");
+            Assert.AreEqual(0, destroy.ExitCode, destroy.ToString());
+            Assert.IsFalse(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/var/lib/ganeti/config.data")));
+            Assert.IsTrue(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/cmd")), "generated files stay");
+            var fresh = Tool(repo, "up");
+            Assert.AreEqual(0, fresh.ExitCode, fresh.ToString());
+            Assert.AreNotEqual(uuid, ClusterUuid(repo));
+        }
 
         Assert.AreEqual(0, Tool(repo, "down").ExitCode);
     }

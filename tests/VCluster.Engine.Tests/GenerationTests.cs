@@ -176,6 +176,34 @@ public sealed class GenerationTests
     }
 
     [TestMethod]
+    public void AnInstallationUnpackedElsewhereIsUsedThroughItsRoot()
+    {
+        using var dir = new TempDir();
+        // What "dpkg -x" of Ganeti's packages gives: the same tree under another folder.
+        var unpacked = dir.Combine("ganeti-root");
+        foreach (var part in new[] { "usr/share/ganeti/3.0", "usr/lib/ganeti" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(unpacked, part))!);
+            var copy = Process.Start("cp", ["-a", "/" + part, Path.Combine(unpacked, part)]);
+            copy.WaitForExit();
+            Assert.AreEqual(0, copy.ExitCode);
+        }
+        Directory.CreateDirectory(Path.Combine(unpacked, "usr/sbin"));
+        foreach (var link in Directory.GetFiles("/usr/sbin", "gnt-*").Concat(Directory.GetFiles("/usr/sbin", "ganeti-*")))
+            File.CreateSymbolicLink(Path.Combine(unpacked, "usr/sbin", Path.GetFileName(link)), new FileInfo(link).LinkTarget!);
+
+        var result = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c") },
+            new GenerationOptions { TemplatesDirectory = TemplatesDirectory, GanetiRoot = unpacked, CacheDirectory = dir.Combine("cache") });
+
+        var manifest = ClusterManifest.Load(result.ManifestPath);
+        Assert.AreEqual(Path.Combine(unpacked, "usr/share/ganeti/3.0"), manifest.Ganeti.ShareDir);
+        var node = result.Plan.Nodes[0];
+        Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), new FileInfo(Path.Combine(node.Prefix, "sbin/ganeti-luxid")).LinkTarget);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Prefix, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Prefix, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
+    }
+
+    [TestMethod]
     public void UnsupportedGanetiVersionIsReported()
     {
         using var dir = new TempDir();

@@ -247,9 +247,10 @@ public static class LayoutWriter
                 File.CreateSymbolicLink(path, entry.LinkTarget!);
                 break;
             default:
-                using (var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = entry.Mode, BufferSize = 0 }))
-                    stream.Write(entry.Content ?? []);
-                if (NeedsChmod(entry.Mode))
+                // OpenHandle (lighter than a FileStream) creates with 0666 less the umask.
+                using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, 0))
+                    RandomAccess.Write(handle, entry.Content ?? [], 0);
+                if (entry.Mode != ((UnixFileMode)0b110_110_110 & ~UmaskBits))
                     File.SetUnixFileMode(path, entry.Mode);
                 break;
         }

@@ -109,10 +109,14 @@ public sealed class TemplateSet
         return new TemplateSet(entries);
     }
 
+    // Scriban's built-in functions are read-only: one set serves every render, where a fresh
+    // context would build hundreds of function objects per node.
+    private static readonly Scriban.Functions.BuiltinFunctions Builtins = new();
+
     /// <summary>Renders every template of a scope for one model; returns (output path, text).</summary>
     public IEnumerable<(string Output, string Text, int Mode)> Render(TemplateScope scope, ScriptObject model)
     {
-        var context = new TemplateContext
+        var context = new TemplateContext(Builtins)
         {
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,

@@ -83,14 +83,19 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             }
         }
 
+        // Node adds run one at a time (each takes Ganeti's big lock); a joined node's other
+        // daemons start while the next node joins.
+        Task joining = Task.CompletedTask;
         foreach (var node in manifest.Nodes.Where(n => !members.Contains(n.Name)))
         {
             cancellation.ThrowIfCancellationRequested();
             Step($"{master.Name}: gnt-node add {node.Name}");
             RunOnNode(master, ["gnt-node", "add", "--no-ssh-key-check", node.Name], $"gnt-node add {node.Name}", TimeSpan.FromMinutes(5), cancellation);
+            joining.GetAwaiter().GetResult();
             // Joining starts noded (and mond); the node's other daemons are ours to start.
-            StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
+            joining = Task.Run(() => StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation), cancellation);
         }
+        joining.GetAwaiter().GetResult();
 
         WaitReady(state, holder.Value, cancellation);
         Track(state);
@@ -309,26 +314,38 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         // Run-time state is everything under the root that generation did not write.
         var generated = File.ReadLines(Path.Combine(manifest.Root, LayoutWriter.RecordPath))
             .Select(l => l[(l.IndexOf('\t') + 1)..]).ToHashSet(StringComparer.Ordinal);
-        var removed = 0;
-        foreach (var path in Directory.EnumerateFileSystemEntries(manifest.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                     .OrderByDescending(p => p.Length).ToList())
-        {
-            var relative = Path.GetRelativePath(manifest.Root, path);
-            if (generated.Contains(relative) || relative.StartsWith(".state/generated", StringComparison.Ordinal) || relative == ".state" || relative.StartsWith(".state/cache", StringComparison.Ordinal))
-                continue;
-            var info = new FileInfo(path);
-            if (info.LinkTarget is not null || info.Exists)
-            {
-                File.Delete(path);
-                removed++;
-            }
-            else if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
-            {
-                Directory.Delete(path);
-            }
-        }
+        var removed = RemoveRunTimeState(manifest.Root, manifest.Root, generated);
         progress.WriteLine($"cluster '{manifest.Name}' destroyed: {removed} run-time files removed; the next 'up' initialises a new cluster");
         return 0;
+    }
+
+    /// <summary>
+    /// Deletes every file and link under <paramref name="dir"/> that generation did not write,
+    /// and the folders that end up empty. Links are removed or kept, never followed: the
+    /// install prefix links into the installed Ganeti.
+    /// </summary>
+    private static int RemoveRunTimeState(string root, string dir, HashSet<string> generated)
+    {
+        var removed = 0;
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+        {
+            var relative = Path.GetRelativePath(root, entry.FullName);
+            // The record, the probe cache, the sandbox maps and the lock held right now stay.
+            if (relative is ".state/generated" or ".state/cache" or ".state/run" || relative.StartsWith(".state/sandbox", StringComparison.Ordinal))
+                continue;
+            if (entry.LinkTarget is null && entry is DirectoryInfo sub)
+            {
+                removed += RemoveRunTimeState(root, sub.FullName, generated);
+                if (!generated.Contains(relative) && !sub.EnumerateFileSystemInfos().Any())
+                    sub.Delete();
+            }
+            else if (!generated.Contains(relative))
+            {
+                entry.Delete();
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /// <summary>Kills whatever still lives in the cluster's user namespace, and waits for it.</summary>
