@@ -13,7 +13,7 @@ trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 network=192.0.2.0/24; [ "$nodes" -gt 200 ] && network=198.18.0.0/15
 $tool generate --root "$work/c" --nodes "$nodes" --network "$network" >/dev/null
 
-t() { local s=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $s" | bc; }
+t() { local s=$(date +%s.%N); "$@" >&2 || { echo "failed: $*" >&2; exit 1; }; echo "$(date +%s.%N) - $s" | bc; }
 echo "nodes=$nodes fresh_up_s=$(t $tool up $m --timeout 600)"
 rss() {
   $tool status $m --json | python3 -c '

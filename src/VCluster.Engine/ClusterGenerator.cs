@@ -92,7 +92,7 @@ public static class ClusterGenerator
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
-                Environment = NodeEnvironment(n, sandbox),
+                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan)),
                 Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
                 {
@@ -112,8 +112,15 @@ public static class ClusterGenerator
     }
 
     /// <summary>What makes a process one virtual node: Ganeti's own variables plus nss_wrapper's.</summary>
-    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox) => new()
+    /// <summary>
+    /// nss_wrapper keeps host entries in a fixed-size table (100 by default, and every name
+    /// and address takes one): size it for the cluster's hosts map, with room to spare.
+    /// </summary>
+    public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + 1));
+
+    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries) => new()
     {
+        ["NSS_WRAPPER_MAX_HOSTENTS"] = maxHostEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["GANETI_ROOTDIR"] = node.Root,
         ["GANETI_HOSTNAME"] = node.Name,
         ["HOME"] = Path.Combine(node.Root, "root"),

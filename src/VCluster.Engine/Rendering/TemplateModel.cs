@@ -37,6 +37,7 @@ public sealed class TemplateModel
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
             ["enable_metad"] = plan.EnableMetad,
+            ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
         };
     }
 

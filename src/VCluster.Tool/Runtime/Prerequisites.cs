@@ -33,9 +33,9 @@ public static class Prerequisites
             problems.Add("AppArmor restricts unprivileged user namespaces: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
         if (problems.Count == 0)
         {
-            var probe = Shell.Run(["unshare", "-Urn", "true"], TimeSpan.FromSeconds(10));
+            var probe = Shell.Run(["unshare", "-Urnm", "true"], TimeSpan.FromSeconds(10));
             if (!probe.Succeeded)
-                problems.Add($"this user cannot create a user and network namespace ('unshare -Urn true' failed: {probe.Tail(2)})");
+                problems.Add($"this user cannot create user, network and mount namespaces ('unshare -Urnm true' failed: {probe.Tail(2)})");
         }
         if (problems.Count > 0)
             throw new VClusterException(problems.Select(p => new VClusterDiagnostic(ErrorCodes.SandboxUnavailable, p)).ToList());

@@ -5,11 +5,13 @@ namespace VCluster.Tool.Runtime;
 
 /// <summary>
 /// The cluster's sandbox: a user namespace (the user is root inside, nobody outside) with a
-/// network namespace whose loopback carries every node's address. A holder process keeps
+/// network namespace whose loopback carries every node's address, and a mount namespace. A holder process keeps
 /// both alive; everything else joins them with nsenter. Nothing on the host changes.
 /// </summary>
 public sealed class Sandbox(ClusterManifest manifest)
 {
+    public const string SystemCaFolder = "/etc/ssl/certs";
+
     public string StateDir => manifest.Sandbox.StateDir;
     public string PidFile => Path.Combine(StateDir, "run", "sandbox.pid");
 
@@ -25,7 +27,13 @@ public sealed class Sandbox(ClusterManifest manifest)
     public (LinuxProcess Holder, string UserNamespace) Start()
     {
         Directory.CreateDirectory(Path.Combine(StateDir, "run"));
-        var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "sleep", "infinity"], Path.Combine(StateDir, "run", "sandbox.log"));
+        // A private mount namespace too, for one reason: every Ganeti RPC goes through pycurl,
+        // whose GnuTLS build reads the whole system CA folder for each request (hundreds of
+        // files, per node, per RPC) although Ganeti trusts only its cluster certificate. The
+        // sandbox sees an empty CA folder; the host's is untouched.
+        var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
+            "sh", "-c", $"mount -t tmpfs -o size=64k,mode=755 vcluster-no-system-cas {SystemCaFolder} && exec sleep infinity"],
+            Path.Combine(StateDir, "run", "sandbox.log"));
         var self = new FileInfo("/proc/self/ns/user").LinkTarget;
         LinuxProcess? holder = null;
         string? userNamespace = null;
@@ -54,7 +62,7 @@ public sealed class Sandbox(ClusterManifest manifest)
 
     /// <summary>A command line that runs inside the sandbox (as its root, i.e. as this user).</summary>
     public static IReadOnlyList<string> Enter(LinuxProcess holder, IReadOnlyList<string> command) =>
-        ["nsenter", "--preserve-credentials", "--user", "--net", "--target", holder.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", .. command];
+        ["nsenter", "--preserve-credentials", "--user", "--net", "--mount", "--target", holder.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", .. command];
 
     /// <summary>Sockets listening in the sandbox, as "tcp 192.0.2.2:1811" and "udp 192.0.2.2:1814".</summary>
     public static HashSet<string> Listeners(LinuxProcess holder)
