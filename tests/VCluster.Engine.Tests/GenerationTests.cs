@@ -120,7 +120,7 @@ public sealed class GenerationTests
     {
         // nss_wrapper's default table (100 entries) overflowed at 50 nodes: names stopped resolving.
         using var dir = new TempDir();
-        var result = Generate(dir, new ClusterSpec { Root = dir.Combine("c"), NodeCount = "60", InstanceCount = "500" });
+        var result = Generate(dir, new ClusterSpec { Root = dir.Combine("c"), Network = "198.18.0.0/15", NodeCount = "60", InstanceCount = "500" });
         var manifest = ClusterManifest.Load(result.ManifestPath);
         Assert.AreEqual("2244", manifest.Nodes[0].Environment["NSS_WRAPPER_MAX_HOSTENTS"]); // 4 * (60 + 500 + 1)
         StringAssert.Contains(File.ReadAllText(Path.Combine(result.Plan.Nodes[0].Root, "cmd")), "NSS_WRAPPER_MAX_HOSTENTS=\"2244\"");

@@ -16,9 +16,19 @@ public sealed record LayoutWriteResult(int Written, int Unchanged, int Pruned);
 public static class LayoutWriter
 {
     public const string RecordPath = ".state/generated";
+    public const string JournalPath = ".state/generated.journal";
+
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1";
+
+    private static void TraceStep(System.Diagnostics.Stopwatch clock, string step)
+    {
+        if (Trace)
+            Console.Error.WriteLine($"trace:   writer {step} {clock.ElapsedMilliseconds} ms");
+    }
 
     public static LayoutWriteResult Write(string root, IReadOnlyList<LayoutEntry> entries, CancellationToken cancellation = default)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         EnsureWritableRoot(root);
         var recordFile = Path.Combine(root, RecordPath);
         var previous = ReadRecord(recordFile);
@@ -32,13 +42,14 @@ public static class LayoutWriter
                 wanted[parent] = LayoutEntry.Directory(parent, 0b111_101_101);
         }
 
-        // Until this generation completes, the record names both generations' paths, so an
-        // interrupted build can still prune whatever either of them wrote.
-        var pending = new Dictionary<string, string>(previous, StringComparer.Ordinal);
-        foreach (var entry in wanted.Values)
-            pending.TryAdd(entry.RelativePath, "pending");
-        if (pending.Count != previous.Count)
-            WriteRecord(recordFile, pending);
+        // Until this generation completes, a journal beside the record names the paths it is
+        // about to create, so that an interrupted build can still prune what it wrote.
+        var journal = Path.Combine(root, JournalPath);
+        previous = ReadRecord(journal, previous);
+        var added = wanted.Keys.Where(p => !previous.ContainsKey(p)).ToList();
+        if (added.Count > 0)
+            WriteJournal(journal, added);
+        TraceStep(clock, "pending record");
 
         // Each node's tree is independent of the others: write them side by side, each
         // parents first. Errors are collected so that all of them are reported at once.
@@ -99,12 +110,16 @@ public static class LayoutWriter
         if (!errors.IsEmpty)
             throw new VClusterException(errors.OrderBy(e => e.Message, StringComparer.Ordinal).Take(20).ToList());
         var unchanged = wanted.Count - written;
+        TraceStep(clock, "entries");
 
         var pruned = Prune(root, previous.Keys.Where(p => !wanted.ContainsKey(p)), wanted.Keys.ToHashSet(StringComparer.Ordinal), cancellation);
 
+        TraceStep(clock, "prune");
         var final = new Dictionary<string, string>(record, StringComparer.Ordinal);
-        if (!RecordEquals(final, previous) || pending.Count != previous.Count)
+        if (!RecordEquals(final, previous) || added.Count > 0)
             WriteRecord(recordFile, final);
+        if (File.Exists(journal))
+            File.Delete(journal);
         return new LayoutWriteResult(written, unchanged, pruned);
     }
 
@@ -316,24 +331,32 @@ public static class LayoutWriter
         return pruned;
     }
 
-    private static Dictionary<string, string> ReadRecord(string recordFile)
+    private static Dictionary<string, string> ReadRecord(string recordFile, Dictionary<string, string>? into = null)
     {
-        var record = new Dictionary<string, string>(StringComparer.Ordinal);
+        var record = into ?? new Dictionary<string, string>(StringComparer.Ordinal);
         if (!File.Exists(recordFile))
             return record;
         foreach (var line in File.ReadLines(recordFile))
         {
             var tab = line.IndexOf('\t');
             if (tab > 0)
-                record[line[(tab + 1)..]] = line[..tab];
+                record.TryAdd(line[(tab + 1)..], line[..tab]);
         }
         return record;
+    }
+
+    private static void WriteJournal(string journal, List<string> added)
+    {
+        var text = new StringBuilder(added.Count * 64);
+        foreach (var path in added)
+            text.Append("pending\t").Append(path).Append('\n');
+        AtomicFile.WriteAllBytes(journal, Encoding.UTF8.GetBytes(text.ToString()), null);
     }
 
     private static void WriteRecord(string recordFile, Dictionary<string, string> record)
     {
         var text = new StringBuilder(record.Count * 96);
-        foreach (var (path, fingerprint) in record.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (path, fingerprint) in record)
             text.Append(fingerprint).Append('\t').Append(path).Append('\n');
         AtomicFile.WriteAllBytes(recordFile, Encoding.UTF8.GetBytes(text.ToString()), null);
     }

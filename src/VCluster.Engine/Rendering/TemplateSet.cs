@@ -113,22 +113,35 @@ public sealed class TemplateSet
     // context would build hundreds of function objects per node.
     private static readonly Scriban.Functions.BuiltinFunctions Builtins = new();
 
-    /// <summary>Renders every template of a scope for one model; returns (output path, text).</summary>
-    public IEnumerable<(string Output, string Text, int Mode)> Render(TemplateScope scope, ScriptObject model)
+    // A context is costly to build and not thread-safe: each thread keeps one and pushes the
+    // model of the node it renders.
+    private static readonly ThreadLocal<TemplateContext> Contexts = new(() => new TemplateContext(Builtins)
     {
-        var context = new TemplateContext(Builtins)
-        {
-            StrictVariables = true,
-            EnableRelaxedMemberAccess = false,
-            LoopLimit = 0,
-            RecursiveLimit = 100,
-            NewLine = "\n",
-        };
+        StrictVariables = true,
+        EnableRelaxedMemberAccess = false,
+        LoopLimit = 0,
+        RecursiveLimit = 100,
+        NewLine = "\n",
+    });
+
+    /// <summary>Renders every template of a scope for one model; returns (output path, text, mode).</summary>
+    public List<(string Output, string Text, int Mode)> Render(TemplateScope scope, ScriptObject model)
+    {
+        var context = Contexts.Value!;
         context.PushGlobal(model);
-        foreach (var entry in For(scope))
+        try
         {
-            var output = entry.OutputTemplate is null ? entry.Output : Evaluate(entry.OutputTemplate, context, entry.SourcePath);
-            yield return (output, Evaluate(entry.Template, context, entry.SourcePath), entry.Mode);
+            var rendered = new List<(string, string, int)>();
+            foreach (var entry in For(scope))
+            {
+                var output = entry.OutputTemplate is null ? entry.Output : Evaluate(entry.OutputTemplate, context, entry.SourcePath);
+                rendered.Add((output, Evaluate(entry.Template, context, entry.SourcePath), entry.Mode));
+            }
+            return rendered;
+        }
+        finally
+        {
+            context.PopGlobal();
         }
     }
 
