@@ -124,7 +124,7 @@ public sealed class GenerationTests
         var manifest = ClusterManifest.Load(result.ManifestPath);
         Assert.AreEqual("2244", manifest.Nodes[0].Environment["NSS_WRAPPER_MAX_HOSTENTS"]); // 4 * (60 + 500 + 1)
         StringAssert.Contains(File.ReadAllText(Path.Combine(result.Plan.Nodes[0].Root, "cmd")), "NSS_WRAPPER_MAX_HOSTENTS=\"2244\"");
-        Assert.HasCount(562, File.ReadAllLines(Path.Combine(result.Plan.Root, ".state/sandbox/hosts")).Where(l => l.Length > 0).ToList());
+        Assert.HasCount(561, File.ReadAllLines(Path.Combine(result.Plan.Root, ".state/sandbox/hosts")).Where(l => l.Length > 0).ToList());
     }
 
     [TestMethod]
