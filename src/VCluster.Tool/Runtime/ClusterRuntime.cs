@@ -25,6 +25,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How many "gnt-node add" clients run at once (their jobs still run one by one).</summary>
+    public int JoinParallelism { get; init; } = 3;
+
     private string StateDir => manifest.Sandbox.StateDir;
 
     // ---------------------------------------------------------------- up
@@ -83,19 +86,18 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             }
         }
 
-        // Node adds run one at a time (each takes Ganeti's big lock); a joined node's other
-        // daemons start while the next node joins.
-        Task joining = Task.CompletedTask;
-        foreach (var node in manifest.Nodes.Where(n => !members.Contains(n.Name)))
+        // Each "gnt-node add" prepares the new node from the client (prepare-node-join and
+        // node-daemon-setup through ssh, about 2 s of Python) before its job runs, and the jobs
+        // run one at a time under Ganeti's big lock: with a few clients at once, the next
+        // nodes get ready while the current job runs.
+        var joining = manifest.Nodes.Where(n => !members.Contains(n.Name)).ToList();
+        ForEachNode(joining, node =>
         {
-            cancellation.ThrowIfCancellationRequested();
             Step($"{master.Name}: gnt-node add {node.Name}");
-            RunOnNode(master, ["gnt-node", "add", "--no-ssh-key-check", node.Name], $"gnt-node add {node.Name}", TimeSpan.FromMinutes(5), cancellation);
-            joining.GetAwaiter().GetResult();
+            RunOnNode(master, ["gnt-node", "add", "--no-ssh-key-check", node.Name], $"gnt-node add {node.Name}", TimeSpan.FromMinutes(10), cancellation);
             // Joining starts noded (and mond); the node's other daemons are ours to start.
-            joining = Task.Run(() => StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation), cancellation);
-        }
-        joining.GetAwaiter().GetResult();
+            StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
+        }, cancellation, parallelism: JoinParallelism);
 
         WaitReady(state, holder.Value, cancellation);
         Track(state);
@@ -500,11 +502,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private void ForEachNode(IEnumerable<string> names, Action<ManifestNode> action, CancellationToken cancellation) =>
         ForEachNode(names.Select(manifest.Node), action, cancellation);
 
-    private static void ForEachNode(IEnumerable<ManifestNode> nodes, Action<ManifestNode> action, CancellationToken cancellation)
+    private static void ForEachNode(IEnumerable<ManifestNode> nodes, Action<ManifestNode> action, CancellationToken cancellation, int parallelism = 4)
     {
         try
         {
-            Parallel.ForEach(nodes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellation }, action);
+            Parallel.ForEach(nodes, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellation }, action);
         }
         catch (AggregateException e) when (e.InnerExceptions.All(x => x is VClusterException))
         {
