@@ -37,7 +37,11 @@ echo "median target ms: $(awk '{ print $1 }' runs.txt | median)  median command 
 
 echo "== no-op incremental build vs an empty project's no-op build ($runs runs each)"
 dotnet build big.proj -nodeReuse:false -v:q > /dev/null
-for p in big empty; do
+# The same project importing the restored SDK directly: what the SDK costs without NuGet's SDK resolver.
+sdk=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/vcluster.sdk/*/Sdk | head -1)
+sed -e "s#<Project Sdk=\"VCluster.Sdk\">#<Project><Import Project=\"$sdk/Sdk.props\" />#" -e "s#</Project>#<Import Project=\"$sdk/Sdk.targets\" /></Project>#" big.proj > direct.proj
+dotnet build direct.proj -nodeReuse:false -v:q > /dev/null
+for p in big direct empty; do
   for i in $(seq "$runs"); do
     /usr/bin/time -f "%e" -o t.txt dotnet build $p.proj -nodeReuse:false -v:q > /dev/null; cat t.txt
   done | median | sed "s/^/median s $p.proj: /"
