@@ -27,4 +27,5 @@ public static class ErrorCodes
     public const string ClusterNotRunning = "VCS0022";
     public const string DaemonFailed = "VCS0023";
     public const string ClusterBusy = "VCS0024";
+    public const string VerifyFailed = "VCS0025";
 }

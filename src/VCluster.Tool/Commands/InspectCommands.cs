@@ -69,6 +69,12 @@ public sealed class ShellCommand : ClusterCommand
         Runtime(LoadManifest(), console).Exec(Node, [Environment.GetEnvironmentVariable("SHELL") ?? "/bin/bash"]);
 }
 
+[Command("verify", Description = "Run gnt-cluster verify on the master; exit 1 on errors (for CI stages). Ignores only the checks docs/verify.md lists.")]
+public sealed class VerifyCommand : ClusterCommand
+{
+    protected override int Run(IConsole console, CancellationToken cancellation) => Runtime(LoadManifest(), console).Verify();
+}
+
 [Command("logs", Description = "Show a node's daemon logs: dotnet vcluster logs node1 [noded] [--follow]")]
 public sealed class LogsCommand : ClusterCommand
 {

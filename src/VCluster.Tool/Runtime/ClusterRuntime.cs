@@ -457,6 +457,18 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return new ClusterStatus(manifest.Name, manifest.Root, running, running ? state!.SandboxPid : null, nodes);
     }
 
+    /// <summary>Runs "gnt-cluster verify" on the master, ignoring only <see cref="VerifyPolicy"/>'s checks.</summary>
+    public int Verify()
+    {
+        RequireRunning();
+        var master = manifest.Node(MasterName());
+        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), .. VerifyPolicy.Arguments]);
+        progress.WriteLine(exitCode == 0
+            ? $"cluster '{manifest.Name}' verified: no errors (ignored, see docs/verify.md: {string.Join(", ", VerifyPolicy.IgnoredChecks.Select(c => c.Code))})"
+            : $"error VCS0025: gnt-cluster verify found errors in cluster '{manifest.Name}' (exit {exitCode})");
+        return exitCode == 0 ? 0 : 1;
+    }
+
     public int Exec(string name, IReadOnlyList<string> command)
     {
         RequireRunning();
