@@ -157,11 +157,17 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase) : [MasterName()];
     }
 
+    /// <summary>The cluster's roles as Ganeti's ssconf files name them right now.</summary>
+    private sealed record Roles(string Master, HashSet<string> Candidates);
+
+    private Roles CurrentRoles() => new(MasterName(), MasterCandidates());
+
     /// <summary>The daemons a node runs in its current role.</summary>
-    public IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node)
+    public IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node) => ExpectedDaemons(node, CurrentRoles());
+
+    private static IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node, Roles roles)
     {
-        var master = MasterName();
-        var candidates = MasterCandidates();
+        var (master, candidates) = roles;
         return node.Daemons.Where(d => d.Role switch
         {
             "master" => node.Name == master,
@@ -241,10 +247,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(RuntimeState state, LinuxProcess holder)
     {
         var listeners = Sandbox.Listeners(holder);
+        var roles = CurrentRoles();
         var missing = new List<(ManifestNode, ManifestDaemon, string)>();
         foreach (var node in manifest.Nodes)
         {
-            foreach (var daemon in ExpectedDaemons(node))
+            foreach (var daemon in ExpectedDaemons(node, roles))
             {
                 var why = Readiness(daemon, node, listeners);
                 if (why is not null)
@@ -438,10 +445,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var state = RuntimeState.Load(StateDir);
         var running = state is not null && state.Sandbox.IsAlive;
         var listeners = running ? Sandbox.Listeners(state!.Sandbox) : [];
-        var master = MasterName();
+        var roles = CurrentRoles();
+        var master = roles.Master;
         var nodes = manifest.Nodes.Select(node =>
         {
-            var expected = running ? ExpectedDaemons(node).Select(d => d.Name).ToHashSet() : [];
+            var expected = running ? ExpectedDaemons(node, roles).Select(d => d.Name).ToHashSet() : [];
             var daemons = node.Daemons.Select(d =>
             {
                 var process = running ? LinuxProcess.FromPidFile(d.PidFile) : null;
