@@ -108,44 +108,23 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         list.Symlink(Path.Combine(prefix, "lib", "ganeti", ganeti.VersionDir), Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir));
     }
 
-    /// <summary>Collects entries under one base folder and adds every parent folder once.</summary>
+    /// <summary>
+    /// Collects entries under one base folder. Parent folders need no entries of their own:
+    /// the writer implies every parent of what it writes.
+    /// </summary>
     private sealed class EntryList(string baseDir)
     {
-        private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
         public List<LayoutEntry> Entries { get; } = new(256);
 
-        public void Directory(string relative, int mode)
-        {
-            var path = Join(relative);
-            if (!_directories.Add(path))
-                return;
-            AddParents(path);
-            Entries.Add(LayoutEntry.Directory(path, mode));
-        }
+        public void Directory(string relative, int mode) => Entries.Add(LayoutEntry.Directory(Join(relative), mode));
 
         public void File(string relative, string text, int mode) => File(relative, Encoding.UTF8.GetBytes(text), mode);
 
-        public void File(string relative, byte[] content, int mode) => Add(LayoutEntry.File(Join(relative), content, mode));
+        public void File(string relative, byte[] content, int mode) => Entries.Add(LayoutEntry.File(Join(relative), content, mode));
 
-        public void Symlink(string relative, string target) => Add(LayoutEntry.Symlink(Join(relative), target));
+        public void Symlink(string relative, string target) => Entries.Add(LayoutEntry.Symlink(Join(relative), target));
 
-        public void Seed(string relative, int mode) => Add(LayoutEntry.Seed(Join(relative), mode));
-
-        private void Add(LayoutEntry entry)
-        {
-            AddParents(entry.RelativePath);
-            Entries.Add(entry);
-        }
-
-        private void AddParents(string path)
-        {
-            var parent = Path.GetDirectoryName(path);
-            if (string.IsNullOrEmpty(parent) || _directories.Contains(parent))
-                return;
-            AddParents(parent);
-            _directories.Add(parent);
-            Entries.Add(LayoutEntry.Directory(parent, DirMode));
-        }
+        public void Seed(string relative, int mode) => Entries.Add(LayoutEntry.Seed(Join(relative), mode));
 
         private string Join(string relative) => baseDir.Length == 0 ? relative : Path.Combine(baseDir, relative);
     }

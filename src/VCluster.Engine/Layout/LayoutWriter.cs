@@ -49,7 +49,7 @@ public static class LayoutWriter
         var added = wanted.Keys.Where(p => !previous.ContainsKey(p)).ToList();
         if (added.Count > 0)
             WriteJournal(journal, added);
-        TraceStep(clock, "pending record");
+        TraceStep(clock, "journal");
 
         // Each node's tree is independent of the others: write them side by side, each
         // parents first. Errors are collected so that all of them are reported at once.
