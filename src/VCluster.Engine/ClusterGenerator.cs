@@ -56,8 +56,14 @@ public static class ClusterGenerator
 
     public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
     {
+        var layout = SandboxLayout.For(ganeti);
         var sandbox = new ManifestSandbox
         {
+            StorageMount = layout.StorageMount,
+            FileStorageDir = layout.FileStorageDir,
+            SharedFileStorageDir = layout.SharedFileStorageDir,
+            SharedFolder = SandboxLayout.SharedFolder(plan),
+            Bridge = layout.Bridge,
             BinDir = Path.Combine(plan.Root, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),
             Group = Path.Combine(plan.Root, ".state", "sandbox", "group"),

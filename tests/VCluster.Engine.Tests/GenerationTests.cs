@@ -52,6 +52,66 @@ public sealed class GenerationTests
     }
 
     [TestMethod]
+    public void NodesReportTheirDeclaredResourcesNotTheMachines()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir, new ClusterSpec
+        {
+            Root = dir.Combine("c"),
+            Nodes = [new NodeSpec { Name = "big", MemoryMiB = "8192", Cpus = "8", DiskGiB = "200" }, new NodeSpec { Name = "small", MemoryMiB = "1024", Cpus = "2" }],
+        });
+        foreach (var (node, memory, cpus) in new[] { (result.Plan.Nodes[0], 8192, 8), (result.Plan.Nodes[1], 1024, 2) })
+        {
+            var share = Path.Combine(node.Prefix, "share/ganeti/3.0");
+            var output = RunPython(node.Root,
+                $"import sys; sys.path.insert(0, '{share}'); from ganeti.hypervisor import hv_fake; " +
+                "info = hv_fake.FakeHypervisor().GetLinuxNodeInfo(); " +
+                "print(info['memory_total'], info['memory_free'], info['cpu_total']); " +
+                "print(hv_fake.FakeHypervisor.GetLinuxNodeInfo('/proc/meminfo')['memory_total'] > 0)");
+            var lines = output.Split('\n');
+            Assert.AreEqual($"{memory} {memory} {cpus}", lines[0], node.Name);
+            Assert.AreEqual("True", lines[1], "explicit files are still read");
+        }
+        Assert.AreEqual(200, result.Plan.Nodes[0].DiskGiB);
+    }
+
+    [TestMethod]
+    public void ExportPathsOfOtherNodesAreMovedIntoTheNodesTree()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir);
+        var (node1, node2) = (result.Plan.Nodes[0], result.Plan.Nodes[1]);
+        var share = Path.Combine(node2.Prefix, "share/ganeti/3.0");
+        var output = RunPython(node2.Root,
+            $"import sys; sys.path.insert(0, '{share}'); import ganeti; from ganeti import backend; " +
+            $"print(ganeti._vcluster_localize('{node1.Root}/var/lib/ganeti/export/i1.new/d0')); " +
+            $"print(ganeti._vcluster_localize('/srv/ganeti/export/x')); " +
+            "print(backend.ExportInfo.__qualname__)");
+        var lines = output.Split('\n');
+        Assert.AreEqual($"{node2.Root}/var/lib/ganeti/export/i1.new/d0", lines[0]);
+        Assert.AreEqual("/srv/ganeti/export/x", lines[1], "paths outside the node trees stay");
+        StringAssert.Contains(lines[2], "_vcluster_patch_backend", "noded's backend is the patched one");
+    }
+
+    [TestMethod]
+    public void FileStorageIsTheSamePathOnEveryNodeWithEachNodesOwnFolderBehindIt()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir);
+        var manifest = ClusterManifest.Load(result.ManifestPath);
+        Assert.AreEqual("/srv", manifest.Sandbox.StorageMount);
+        Assert.AreEqual("/srv/ganeti/file-storage", manifest.Sandbox.FileStorageDir);
+        Assert.AreEqual(Path.Combine(result.Plan.Root, "shared-file-storage"), manifest.Sandbox.SharedFolder);
+        foreach (var node in result.Plan.Nodes)
+        {
+            Assert.IsTrue(Directory.Exists(node.Root + "/srv/ganeti/file-storage"), node.Name);
+            Assert.AreEqual("/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage",
+                string.Join('\n', File.ReadAllLines(node.Root + "/etc/ganeti/file-storage-paths").Where(l => !l.StartsWith('#'))));
+            StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), $"mount --bind");
+        }
+    }
+
+    [TestMethod]
     public void EntryPointsRunWithTheNodesInstallation()
     {
         using var dir = new TempDir();

@@ -15,6 +15,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 {
     private const int DirMode = 0b111_101_101; // 0755
     private readonly InstalledTree _installed = InstalledTree.Read(ganeti);
+    private readonly SandboxLayout _sandbox = SandboxLayout.For(ganeti);
 
     public IReadOnlyList<LayoutEntry> Build(CancellationToken cancellation = default)
     {
@@ -35,10 +36,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
         var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
         var cluster = new EntryList("");
-        // file_storage_dir is cluster-wide, and file-storage-paths must be identical on every
-        // node (verify compares checksums), so file disks of all nodes share one folder.
-        cluster.Directory("file-storage", DirMode);
-        cluster.Directory("shared-file-storage", DirMode);
+        // Every node's file storage is its own (SandboxLayout); shared-file storage is shared.
+        cluster.Directory(Path.GetRelativePath(plan.Root, SandboxLayout.SharedFolder(plan)), DirMode);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
             cluster.File(output, text, mode);
         entries.AddRange(cluster.Entries);
@@ -56,8 +55,10 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         foreach (var entry in ganeti.EnsureDirs.Where(e => e.Kind == "dir"))
             list.Directory(entry.Path.TrimStart('/'), entry.Mode);
         // What ensure-dirs expects to exist, or does not create: storage, exports, the console.
-        list.Directory(ganeti.Paths["defaultFileStorageDir"].TrimStart('/'), DirMode);
-        list.Directory(ganeti.Paths["defaultSharedFileStorageDir"].TrimStart('/'), DirMode);
+        // The node's disk: its tree's storage mount is mounted over the machine's (SandboxLayout);
+        // the shared-file folder is where the cluster's shared folder is mounted.
+        list.Directory(_sandbox.FileStorageDir.TrimStart('/'), DirMode);
+        list.Directory(_sandbox.SharedFileStorageDir.TrimStart('/'), DirMode);
         list.Directory(ganeti.Paths["exportDir"].TrimStart('/'), DirMode);
         list.Directory(ganeti.Paths["lockDir"].TrimStart('/'), DirMode);
         list.Directory(ganeti.Paths["backupDir"].TrimStart('/'), DirMode);

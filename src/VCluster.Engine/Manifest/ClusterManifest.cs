@@ -71,6 +71,17 @@ public sealed class ManifestSandbox
     public string Group { get; set; } = "";
     public string Hosts { get; set; } = "";
     public string StateDir { get; set; } = "";
+
+    /// <summary>Mounted, per node, from the node's tree over the machine's folder (see SandboxLayout).</summary>
+    public string StorageMount { get; set; } = "";
+    public string FileStorageDir { get; set; } = "";
+    public string SharedFileStorageDir { get; set; } = "";
+
+    /// <summary>The cluster's folder every node sees as <see cref="SharedFileStorageDir"/>.</summary>
+    public string SharedFolder { get; set; } = "";
+
+    /// <summary>The bridge that instance NICs use, inside the sandbox's network namespace.</summary>
+    public string Bridge { get; set; } = "";
 }
 
 public sealed class ManifestNode

@@ -21,6 +21,7 @@ public sealed class TemplateModel
     {
         _ganeti = GanetiObject(ganeti);
         _nodes = plan.Nodes.ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
+        var sandbox = SandboxLayout.For(ganeti);
         _cluster = new ScriptObject
         {
             ["name"] = plan.Name,
@@ -38,6 +39,11 @@ public sealed class TemplateModel
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
             ["enable_metad"] = plan.EnableMetad,
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
+            ["storage_mount"] = sandbox.StorageMount,
+            ["file_storage_dir"] = sandbox.FileStorageDir,
+            ["shared_file_storage_dir"] = sandbox.SharedFileStorageDir,
+            ["shared_folder"] = SandboxLayout.SharedFolder(plan),
+            ["bridge"] = sandbox.Bridge,
         };
     }
 

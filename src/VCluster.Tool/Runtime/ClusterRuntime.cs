@@ -111,12 +111,14 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         "gnt-cluster", "init",
         "--no-etc-hosts", "--no-ssh-init", "--master-netdev=lo",
         "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=diskless,file",
-        $"--file-storage-dir={Path.Combine(manifest.Root, "file-storage")}",
-        // Routed NICs need no bridge (a bridge check reads the host's /sys).
-        "--nic-parameters=mode=routed,link=100",
-        // Instances without NICs or disks are the common test case.
-        "--specs-nic-count=min=0", "--specs-disk-count=min=0",
+        "--enabled-disk-templates=diskless,file,sharedfile",
+        // The same path on every node names each node's own disk (SandboxLayout).
+        $"--file-storage-dir={manifest.Sandbox.FileStorageDir}",
+        $"--shared-file-storage-dir={manifest.Sandbox.SharedFileStorageDir}",
+        // The bridge exists in the sandbox's network namespace, whose sysfs the nodes see.
+        $"--nic-parameters=mode=bridged,link={manifest.Sandbox.Bridge}",
+        // Instances without NICs or disks, or with small sparse disks, are the common test case.
+        "--specs-nic-count=min=0", "--specs-disk-count=min=0", "--specs-disk-size=min=1",
         "--ipolicy-vcpu-ratio=32",
         manifest.Name,
     ];

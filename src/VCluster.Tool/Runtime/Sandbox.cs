@@ -31,8 +31,11 @@ public sealed class Sandbox(ClusterManifest manifest)
         // whose GnuTLS build reads the whole system CA folder for each request (hundreds of
         // files, per node, per RPC) although Ganeti trusts only its cluster certificate. The
         // sandbox sees an empty CA folder; the host's is untouched.
+        // Its own sysfs shows the namespace's network devices: Ganeti checks a NIC's bridge there.
         var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
-            "sh", "-c", $"mount -t tmpfs -o size=64k,mode=755 vcluster-no-system-cas {SystemCaFolder} && exec sleep infinity"],
+            "sh", "-c", $"mount -t tmpfs -o size=64k,mode=755 vcluster-no-system-cas {SystemCaFolder}"
+                + $" && ip link add {manifest.Sandbox.Bridge} type bridge && ip link set {manifest.Sandbox.Bridge} up"
+                + " && mount -t sysfs vcluster-sysfs /sys && exec sleep infinity"],
             Path.Combine(StateDir, "run", "sandbox.log"));
         var self = new FileInfo("/proc/self/ns/user").LinkTarget;
         LinuxProcess? holder = null;

@@ -1,0 +1,34 @@
+using VCluster.Engine.Ganeti;
+
+namespace VCluster.Engine.Model;
+
+/// <summary>
+/// What the sandbox shows each node besides its addresses. Ganeti's file storage folder is a
+/// cluster-wide path, yet every real node has its own disk behind it (an instance move copies
+/// between them). So every node's processes run in a mount namespace of their own, in which
+/// the node tree's <see cref="StorageMount"/> is mounted over the machine's: the same path
+/// names a different folder on every node, as on hardware. The shared-file folder is the one
+/// cluster-wide folder mounted into all of them. Instances with a NIC use a bridge that
+/// exists only in the sandbox's network namespace.
+/// </summary>
+public sealed record SandboxLayout(string StorageMount, string FileStorageDir, string SharedFileStorageDir, string Bridge)
+{
+    /// <summary>An existing folder of every Debian machine (FHS: data served by this system).</summary>
+    public const string DefaultStorageMount = "/srv";
+    public const string DefaultBridge = "vcbr0";
+
+    /// <summary>Ganeti's own default folders where they lie under the mount, else folders under it.</summary>
+    public static SandboxLayout For(GanetiInstallation ganeti)
+    {
+        string Under(string installedDefault, string fallback) =>
+            installedDefault.StartsWith(DefaultStorageMount + "/", StringComparison.Ordinal) ? installedDefault : fallback;
+        return new SandboxLayout(
+            DefaultStorageMount,
+            Under(ganeti.Paths["defaultFileStorageDir"], "/srv/ganeti/file-storage"),
+            Under(ganeti.Paths["defaultSharedFileStorageDir"], "/srv/ganeti/shared-file-storage"),
+            DefaultBridge);
+    }
+
+    /// <summary>The folder of the cluster root that every node sees as <see cref="SharedFileStorageDir"/>.</summary>
+    public static string SharedFolder(ClusterPlan plan) => Path.Combine(plan.Root, "shared-file-storage");
+}
