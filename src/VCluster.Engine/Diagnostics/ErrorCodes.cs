@@ -28,4 +28,6 @@ public static class ErrorCodes
     public const string DaemonFailed = "VCS0023";
     public const string ClusterBusy = "VCS0024";
     public const string VerifyFailed = "VCS0025";
+    public const string InstanceNamesExhausted = "VCS0026";
+    public const string BurninFailed = "VCS0027";
 }

@@ -75,6 +75,32 @@ public sealed class VerifyCommand : ClusterCommand
     protected override int Run(IConsole console, CancellationToken cancellation) => Runtime(LoadManifest(), console).Verify();
 }
 
+[Command("burnin", Description = "Run Ganeti's burnin on the master with the cluster's free instance names, per disk template; exit 1 if it fails. Leaves out only the phases docs/burnin.md lists.")]
+public sealed class BurninCommand : ClusterCommand
+{
+    [Option("-t|--disk-template <TEMPLATE>", Description = "diskless, file or sharedfile; repeat for several (default: diskless and file).")]
+    [AllowedValues("diskless", "file", "sharedfile")]
+    public string[] Templates { get; set; } = [];
+
+    [Option("-n|--instances <COUNT>", Description = "Instances per template (default: 3).")]
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int Instances { get; set; } = 3;
+
+    [Option("--serial", Description = "One job at a time (burnin without -p).")]
+    public bool Serial { get; set; }
+
+    protected override int Run(IConsole console, CancellationToken cancellation)
+    {
+        var runtime = Runtime(LoadManifest(), console);
+        foreach (var template in Templates.Length > 0 ? Templates : ["diskless", "file"])
+        {
+            if (runtime.Burnin(template, Instances, !Serial, cancellation) != 0)
+                return 1;
+        }
+        return 0;
+    }
+}
+
 [Command("logs", Description = "Show a node's daemon logs: dotnet vcluster logs node1 [noded] [--follow]")]
 public sealed class LogsCommand : ClusterCommand
 {

@@ -479,6 +479,31 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return exitCode == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// Runs Ganeti's burnin on the master with free instance names of the cluster's reserved
+    /// ones, leaving out only the phases <see cref="BurninPolicy"/> lists.
+    /// </summary>
+    public int Burnin(string template, int count, bool parallel, CancellationToken cancellation)
+    {
+        RequireRunning();
+        var master = manifest.Node(MasterName());
+        var used = RunOnNode(master, ["gnt-instance", "list", "--no-headers", "-o", "name"], "gnt-instance list", TimeSpan.FromMinutes(1), cancellation)
+            .Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var names = manifest.Instances.Select(i => i.Name).Where(n => !used.Contains(n)).Take(count + 1).ToList();
+        if (names.Count < count + 1)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InstanceNamesExhausted,
+                $"burnin with {count} instance(s) needs {count + 1} free instance names (one for the rename phase); cluster '{manifest.Name}' " +
+                $"reserves {manifest.Instances.Count} and {used.Count} instance(s) exist: raise VClusterInstanceCount (dotnet vcluster generate --instances)"));
+        var leftOut = BurninPolicy.LeftOut.Where(l => l.Template == template).Select(l => l.Switch).ToList();
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] burnin -t {template} on {master.Name}: {string.Join(' ', names.Take(count))}" +
+            (leftOut.Count > 0 ? $" (left out, see docs/burnin.md: {string.Join(' ', leftOut)})" : ""));
+        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), .. BurninPolicy.Arguments(template, names, parallel)]);
+        progress.WriteLine(exitCode == 0
+            ? $"[{_clock.Elapsed.TotalSeconds,6:F1}s] burnin -t {template} passed"
+            : $"error {ErrorCodes.BurninFailed}: burnin -t {template} failed in cluster '{manifest.Name}' (exit {exitCode})");
+        return exitCode == 0 ? 0 : 1;
+    }
+
     public int Exec(string name, IReadOnlyList<string> command)
     {
         RequireRunning();
