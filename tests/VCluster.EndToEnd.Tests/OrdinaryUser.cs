@@ -48,26 +48,38 @@ public static class OrdinaryUser
         }
     }
 
+    private static readonly List<string> ElsewhereRepositories = [];
+
     [AssemblyCleanup]
     public static void Cleanup()
     {
         // A failed test may have left a cluster up: kill whatever runs as the test user in there.
-        foreach (var manifest in Directory.EnumerateFiles(WorkDirectory, "vcluster.json", SearchOption.AllDirectories))
-            As(Path.GetDirectoryName(manifest)!, ["dotnet", "exec", ToolDll, "down", "--manifest", manifest]);
-        try
+        // The tool lives in the work directory's package cache, which goes last.
+        var tool = Directory.Exists(Path.Combine(PackageCache, "vcluster.sdk")) ? ToolDll : null;
+        foreach (var root in ElsewhereRepositories.Append(WorkDirectory))
         {
-            Directory.Delete(WorkDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            foreach (var manifest in Directory.EnumerateFiles(root, "vcluster.json", SearchOption.AllDirectories).Where(_ => tool is not null))
+                As(Path.GetDirectoryName(manifest)!, ["dotnet", "exec", tool!, "down", "--manifest", manifest]);
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 
     /// <summary>A repository of the test user that uses the SDK from the local feed.</summary>
-    public static string NewRepository(string projectXml)
+    public static string NewRepository(string projectXml, bool inUsersHome = false)
     {
-        var dir = Path.Combine(WorkDirectory, $"r{Guid.NewGuid():N}"[..7]);
+        // In the user's home where there is one of its own (as root, the created user's), as
+        // most users' repositories are: Ganeti forbids file storage under /home.
+        var parent = inUsersHome && IsRoot ? $"/home/{Name}" : WorkDirectory;
+        var dir = Path.Combine(parent, $"r{Guid.NewGuid():N}"[..7]);
         Directory.CreateDirectory(dir);
+        if (parent != WorkDirectory)
+            ElsewhereRepositories.Add(dir);
         File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
             <configuration><packageSources><clear /><add key="local" value="{Feed}" /></packageSources></configuration>
             """);
