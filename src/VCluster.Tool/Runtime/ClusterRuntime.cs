@@ -41,6 +41,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             && _rapi.IsReady(state, manifest.Node(MasterName())))
         {
             progress.WriteLine($"cluster '{manifest.Name}' is already up: {manifest.Nodes.Count} nodes, nothing to do");
+            progress.WriteLine(RapiLine(state));
             return 0;
         }
 
@@ -109,9 +110,12 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         _rapi.Ensure(state, holder.Value, manifest.Node(MasterName()));
         state.Save(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {MasterName()} ({manifest.ClusterAddress})");
-        progress.WriteLine($"RAPI: {RapiAccess.Url(state.Rapi!.Port)} (user {RapiAccess.User}, password in {_rapi.CredentialsFile})");
+        progress.WriteLine(RapiLine(state));
         return 0;
     }
+
+    private string RapiLine(RuntimeState state) =>
+        $"RAPI: {RapiAccess.Url(state.Rapi!.Port)} (user {RapiAccess.User}, password in {_rapi.CredentialsFile})";
 
     private List<string> InitCommand() =>
     [

@@ -47,7 +47,8 @@ public sealed class RapiAccess(ClusterManifest manifest)
     /// <summary>Credentials, users files and forwarder are all in place: up has nothing to do here.</summary>
     public bool IsReady(RuntimeState state, ManifestNode master) =>
         state.Rapi is { } forwarder && forwarder.Process.IsAlive && forwarder.Target == Target(master)
-        && ReadCredentials() is { } credentials && manifest.Nodes.All(n => UsersFileHolds(n, credentials));
+        && ReadCredentials() is { } credentials && File.GetUnixFileMode(CredentialsFile) == OwnerOnly
+        && manifest.Nodes.All(n => UsersFileHolds(n, credentials));
 
     /// <summary>Makes the generated user known to every node and the forwarder relay to <paramref name="master"/>.</summary>
     public void Ensure(RuntimeState state, LinuxProcess holder, ManifestNode master)
@@ -145,11 +146,12 @@ public sealed class RapiAccess(ClusterManifest manifest)
 
     public RapiStatus Status(RuntimeState? state, bool running)
     {
-        var forwarder = running ? state?.Rapi : null;
+        // A forwarder outlives a sandbox killed behind the tool's back: shown until up or down stops it.
+        var forwarder = state?.Rapi;
         var alive = forwarder is not null && forwarder.Process.IsAlive;
         var port = forwarder?.Port ?? ReadPort();
         return new RapiStatus(
-            !running ? "stopped" : alive ? "running" : "dead",
+            alive ? "running" : running ? "dead" : "stopped",
             port is { } p ? Url(p) : null,
             alive ? forwarder!.Pid : null,
             forwarder?.Target,
