@@ -70,6 +70,10 @@ public sealed class ClusterLifecycleTests
                 Assert.AreEqual("running", d!["state"]!.GetValue<string>(), $"{node["name"]}: {d["name"]}");
         }
 
+        // RAPI from the host, as the ordinary user: curl, hbal and Ganeti's Python client.
+        var rapi = Rapi(repo);
+        AssertRapiFromTheHost(repo, rapi, nodes.Length);
+
         // A crashed node shows as dead, and up brings it back.
         var crashed = nodes[1];
         Assert.AreEqual(0, Tool(repo, "kill-node", crashed).ExitCode);
@@ -90,12 +94,19 @@ public sealed class ClusterLifecycleTests
         Assert.AreEqual(0, down.ExitCode, down.ToString());
         Assert.AreEqual("", LiveProcesses(), "processes left running after down");
         Assert.IsFalse(StatusJson(repo)["running"]!.GetValue<bool>());
+        Assert.AreEqual("", Host("/", ["ss", "--no-header", "--listening", "--numeric", "--tcp", $"sport = :{rapi.Port}"]).Output.Trim(),
+            "the RAPI port still listens after down");
+        Assert.AreNotEqual(0, As(repo, ["curl", "-sk", "-o", "/dev/null", $"{rapi.Url}/2/info"]).ExitCode);
 
         var resumed = Tool(repo, "up");
         Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
         Assert.AreEqual(uuid, ClusterUuid(repo));
         var after = Tool(repo, "exec", "node1", "--", "gnt-instance", "list", "--no-headers", "-o", "name,pnode,status");
         StringAssert.Contains(after.Output.Replace("  ", " "), $"inst1 {target} running", after.ToString());
+        // The same RAPI user again: its credentials are written once.
+        var resumedRapi = Rapi(repo);
+        Assert.AreEqual(rapi.Credentials, resumedRapi.Credentials);
+        StringAssert.Contains(Curl(repo, resumedRapi, "/2/info").Output, "\"name\": \"cluster\"");
 
         var logs = Tool(repo, "logs", "node1", "noded", "-n", "5");
         Assert.AreEqual(0, logs.ExitCode, logs.ToString());
@@ -111,9 +122,89 @@ public sealed class ClusterLifecycleTests
             var fresh = Tool(repo, "up");
             Assert.AreEqual(0, fresh.ExitCode, fresh.ToString());
             Assert.AreNotEqual(uuid, ClusterUuid(repo));
+            var freshRapi = Rapi(repo);
+            Assert.AreNotEqual(rapi.Credentials, freshRapi.Credentials, "a destroyed cluster's RAPI password went with it");
+            StringAssert.Contains(Curl(repo, freshRapi, "/2/info").Output, "\"name\": \"cluster\"");
         }
 
         Assert.AreEqual(0, Tool(repo, "down").ExitCode);
+    }
+
+    private sealed record RapiEndpoint(string Url, int Port, string Credentials, string CredentialsFile);
+
+    /// <summary>The RAPI URL and credentials file status prints, and the credentials, read as the cluster's user.</summary>
+    private static RapiEndpoint Rapi(string repo)
+    {
+        var rapi = StatusJson(repo)["rapi"]!;
+        Assert.AreEqual("running", rapi["state"]!.GetValue<string>(), rapi.ToJsonString());
+        var url = rapi["url"]!.GetValue<string>();
+        StringAssert.StartsWith(url, "https://127.0.0.1:");
+        var file = rapi["credentialsFile"]!.GetValue<string>();
+        Assert.AreEqual(Path.Combine(repo, ".vcluster/cluster/rapi-credentials"), file);
+        // Only its owner may read it.
+        var mode = As(repo, ["stat", "-c", "%a %U", file]);
+        Assert.AreEqual($"600 {(IsRoot ? Name : Environment.UserName)}", mode.Output.Trim(), mode.ToString());
+        var credentials = As(repo, ["cat", file]);
+        Assert.AreEqual(0, credentials.ExitCode, credentials.ToString());
+        StringAssert.StartsWith(credentials.Output, rapi["user"]!.GetValue<string>() + ":");
+        var port = int.Parse(url[(url.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return new RapiEndpoint(url, port, credentials.Output.Trim(), file);
+    }
+
+    private static Run Curl(string repo, RapiEndpoint rapi, string path, params string[] options)
+    {
+        var run = As(repo, ["curl", "-sS", "-k", "--fail-with-body", "-u", rapi.Credentials, .. options, rapi.Url + path]);
+        Assert.AreEqual(0, run.ExitCode, $"curl {path}: {run}");
+        return run;
+    }
+
+    private static void AssertRapiFromTheHost(string repo, RapiEndpoint rapi, int nodeCount)
+    {
+        StringAssert.Contains(Curl(repo, rapi, "/2/info").Output, "\"name\": \"cluster\"");
+
+        // Writing takes the generated user: without it, or with a wrong password, 401.
+        foreach (var who in new[] { Array.Empty<string>(), ["-u", "vcluster:wrong"] })
+        {
+            var refused = As(repo, ["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", .. who, $"{rapi.Url}/2/tags?tag=e2e-refused"]);
+            Assert.AreEqual("401", refused.Output.Trim(), refused.ToString());
+        }
+        var job = Curl(repo, rapi, "/2/tags?tag=e2e-rapi", "-X", "PUT").Output.Trim();
+        Assert.IsTrue(int.TryParse(job, out _), job);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        string status;
+        do
+        {
+            status = JsonNode.Parse(Curl(repo, rapi, $"/2/jobs/{job}").Output)!["status"]!.GetValue<string>();
+            if (status is "success" or "error" or "canceled")
+                break;
+            Thread.Sleep(200);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.AreEqual("success", status, $"job {job}");
+        StringAssert.Contains(Curl(repo, rapi, "/2/tags").Output, "e2e-rapi");
+
+        // htools read the cluster through RAPI (-m takes the URL: a bare host:port would mean plain HTTP).
+        var hbal = As(repo, ["hbal", "-m", rapi.Url]);
+        Assert.AreEqual(0, hbal.ExitCode, hbal.ToString());
+        StringAssert.Contains(hbal.Output, $"Loaded {nodeCount} nodes, 1 instances", hbal.ToString());
+
+        // Debian's python3-ganeti-rapi client, with the credentials file.
+        var python = As(repo, ["/usr/bin/python3", "-c", $$"""
+            from ganeti.rapi import client
+            user, password = open("{{rapi.CredentialsFile}}").read().strip().split(":", 1)
+            rapi = client.GanetiRapiClient("127.0.0.1", port={{rapi.Port}}, username=user, password=password)
+            print(" ".join(rapi.GetInstances()))
+            print(rapi.GetInfo()["name"])
+            """]);
+        Assert.AreEqual(0, python.ExitCode, python.ToString());
+        Assert.AreEqual("inst1\ncluster", python.Output.Trim(), python.ToString());
+
+        // The forwarder is the cluster's one listener outside the sandbox.
+        var listening = As(repo, ["ss", "--no-header", "--listening", "--numeric", "--tcp", "--udp", "--processes"]);
+        var ours = listening.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, "users:\\(\\(\"(socat|nsenter|sleep|python3|ganeti-[a-z]+|ssh|sshd)\""))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[4]).ToList();
+        CollectionAssert.AreEqual(new[] { $"127.0.0.1:{rapi.Port}" }, ours, listening.Output);
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Commands;
 
-[Command("status", Description = "Per node and daemon: state, pid, address, port, uptime.")]
+[Command("status", Description = "Per node and daemon: state, pid, address, port, uptime; the RAPI URL on 127.0.0.1 and its credentials file.")]
 public sealed class StatusCommand : ClusterCommand
 {
     [Option("--json", Description = "Machine-readable output.")]
@@ -21,6 +21,8 @@ public sealed class StatusCommand : ClusterCommand
             return 0;
         }
         console.WriteLine($"cluster {status.Name}: {(status.Running ? $"running (sandbox pid {status.SandboxPid})" : "down")}  root {status.Root}");
+        var rapi = status.Rapi;
+        console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {rapi.State}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
         console.WriteLine($"{"NODE",-12} {"DAEMON",-14} {"STATE",-11} {"PID",7} {"ADDRESS",-16} {"PORT",9} {"UPTIME",9}");
         foreach (var node in status.Nodes)
         {

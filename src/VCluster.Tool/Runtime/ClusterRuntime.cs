@@ -10,7 +10,7 @@ public sealed record DaemonStatus(string Name, string State, int? Pid, string Ad
 
 public sealed record NodeStatus(string Name, string Address, bool Master, IReadOnlyList<DaemonStatus> Daemons);
 
-public sealed record ClusterStatus(string Name, string Root, bool Running, int? SandboxPid, IReadOnlyList<NodeStatus> Nodes);
+public sealed record ClusterStatus(string Name, string Root, bool Running, int? SandboxPid, IReadOnlyList<NodeStatus> Nodes, RapiStatus Rapi);
 
 /// <summary>
 /// Runs a generated cluster's real Ganeti daemons in its sandbox: Ganeti's own daemon-util
@@ -21,6 +21,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 {
     private const string SshListener = "ssh-listener";
     private readonly Sandbox _sandbox = new(manifest);
+    private readonly RapiAccess _rapi = new(manifest);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -36,16 +37,21 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         var state = RuntimeState.Load(StateDir);
         var holder = _sandbox.Holder(state);
-        if (holder is not null && state is not null && NotReady(state, holder.Value).Count == 0 && AllNodesJoined())
+        if (holder is not null && state is not null && NotReady(state, holder.Value).Count == 0 && AllNodesJoined()
+            && _rapi.IsReady(state, manifest.Node(MasterName())))
         {
             progress.WriteLine($"cluster '{manifest.Name}' is already up: {manifest.Nodes.Count} nodes, nothing to do");
+            progress.WriteLine(RapiLine(state));
             return 0;
         }
 
         if (holder is null)
         {
             if (state is not null)
+            {
+                RapiAccess.StopForwarder(state); // it relays into the dead sandbox
                 Sweep(state); // daemons a dead sandbox left behind cannot be reached any more
+            }
             Step("starting the sandbox");
             var (started, userNamespace) = _sandbox.Start();
             state = new RuntimeState
@@ -101,10 +107,15 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 
         WaitReady(state, holder.Value, cancellation);
         Track(state);
+        _rapi.Ensure(state, holder.Value, manifest.Node(MasterName()));
         state.Save(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {MasterName()} ({manifest.ClusterAddress})");
+        progress.WriteLine(RapiLine(state));
         return 0;
     }
+
+    private string RapiLine(RuntimeState state) =>
+        $"RAPI: {RapiAccess.Url(state.Rapi!.Port)} (user {RapiAccess.User}, password in {_rapi.CredentialsFile})";
 
     private List<string> InitCommand() =>
     [
@@ -302,6 +313,8 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     public int Down(CancellationToken cancellation)
     {
         var state = RuntimeState.Load(StateDir);
+        if (state is not null)
+            RapiAccess.StopForwarder(state); // first: no new connections into a cluster going down
         if (state is null || (!state.Sandbox.IsAlive && !LinuxProcess.InUserNamespace(state.SandboxUserNamespace).Any()))
         {
             RuntimeState.Delete(StateDir);
@@ -464,7 +477,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             }).ToList();
             return new NodeStatus(node.Name, node.Address, node.Name == master, daemons);
         }).ToList();
-        return new ClusterStatus(manifest.Name, manifest.Root, running, running ? state!.SandboxPid : null, nodes);
+        return new ClusterStatus(manifest.Name, manifest.Root, running, running ? state!.SandboxPid : null, nodes, _rapi.Status(state, running));
     }
 
     /// <summary>Runs "gnt-cluster verify" on the master, ignoring only <see cref="VerifyPolicy"/>'s checks.</summary>

@@ -58,6 +58,28 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
 
     public bool Signal(int signal) => IsAlive && NativeKill(Pid, signal) == 0;
 
+    /// <summary>
+    /// Signals the process's whole group if it leads one (as what <see cref="Shell.Detached"/>
+    /// starts does: its forks go too), else the process alone.
+    /// </summary>
+    public bool SignalGroup(int signal) => IsAlive && NativeKill(LeadsGroup ? -Pid : Pid, signal) == 0;
+
+    private bool LeadsGroup
+    {
+        get
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2] == Pid.ToString(CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Every live process whose user namespace is <paramref name="userNamespace"/>.</summary>
     public static IEnumerable<LinuxProcess> InUserNamespace(string userNamespace)
     {

@@ -18,6 +18,9 @@ public sealed class RuntimeState
     public DateTimeOffset StartedAt { get; set; }
     public List<TrackedProcess> Processes { get; set; } = [];
 
+    /// <summary>The one process outside the sandbox: the RAPI forwarder on 127.0.0.1.</summary>
+    public RapiForwarder? Rapi { get; set; }
+
     [JsonIgnore]
     public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);
 

@@ -6,7 +6,8 @@ namespace VCluster.Tool.Runtime;
 /// <summary>
 /// The cluster's sandbox: a user namespace (the user is root inside, nobody outside) with a
 /// network namespace whose loopback carries every node's address, and a mount namespace. A holder process keeps
-/// both alive; everything else joins them with nsenter. Nothing on the host changes.
+/// both alive; everything else joins them with nsenter. Nothing on the host changes (the one
+/// listener outside, on 127.0.0.1, is <see cref="RapiAccess"/>'s forwarder).
 /// </summary>
 public sealed class Sandbox(ClusterManifest manifest)
 {

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using VCluster.Engine;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Manifest;
+
+namespace VCluster.Tool.Runtime;
+
+/// <summary>The RAPI forwarder as recorded in the run-time state: the process and where it relays to.</summary>
+public sealed record RapiForwarder(int Pid, long StartTime, int Port, string Target)
+{
+    public LinuxProcess Process => new(Pid, StartTime);
+}
+
+public sealed record RapiStatus(string State, string? Url, int? Pid, string? Target, string User, string CredentialsFile);
+
+/// <summary>
+/// The cluster's RAPI from the host: a user the tool generates (plain credentials in the
+/// cluster root, mode 0600; every node's users file holds only its {HA1} hash) and the one
+/// listener outside the sandbox, a socat on 127.0.0.1 that relays each connection into the
+/// sandbox to the master's ganeti-rapi.
+/// </summary>
+public sealed class RapiAccess(ClusterManifest manifest)
+{
+    public const string User = "vcluster";
+    private const string RapiDaemon = "ganeti-rapi";
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    // ensure-dirs' mode for pathutils.RAPI_USERS_FILE.
+    private const UnixFileMode UsersFileMode = OwnerOnly | UnixFileMode.GroupRead;
+
+    public string CredentialsFile => Path.Combine(manifest.Root, "rapi-credentials");
+
+    /// <summary>The last port the forwarder listened on: the next up takes it again if it is free.</summary>
+    private string PortFile => Path.Combine(manifest.Sandbox.StateDir, "rapi-port");
+
+    public static string Url(int port) => $"https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>pathutils.RAPI_USERS_FILE in a node's tree.</summary>
+    public static string UsersFile(ManifestNode node) => Path.Combine(node.Root, "var/lib/ganeti/rapi/users");
+
+    /// <summary>Where the master's ganeti-rapi listens, inside the sandbox.</summary>
+    public static string Target(ManifestNode master) =>
+        $"{master.Address}:{master.Daemons.Single(d => d.Name == RapiDaemon).Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Credentials, users files and forwarder are all in place: up has nothing to do here.</summary>
+    public bool IsReady(RuntimeState state, ManifestNode master) =>
+        state.Rapi is { } forwarder && forwarder.Process.IsAlive && forwarder.Target == Target(master)
+        && ReadCredentials() is { } credentials && File.GetUnixFileMode(CredentialsFile) == OwnerOnly
+        && manifest.Nodes.All(n => UsersFileHolds(n, credentials));
+
+    /// <summary>Makes the generated user known to every node and the forwarder relay to <paramref name="master"/>.</summary>
+    public void Ensure(RuntimeState state, LinuxProcess holder, ManifestNode master)
+    {
+        var credentials = EnsureCredentials();
+        // Every node, not only the master: Ganeti keeps the users file the same on all nodes
+        // (gnt-cluster verify reports one that differs or is missing), and the next master
+        // must know the user too.
+        foreach (var node in manifest.Nodes)
+        {
+            var path = UsersFile(node);
+            var existing = File.Exists(path) ? File.ReadAllText(path) : null;
+            var merged = RapiUsers.Merge(existing, credentials);
+            if (merged == existing)
+                continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // A rename: ganeti-rapi's inotify watch reloads the file at once (IN_MOVED_TO).
+            AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(merged), UsersFileMode);
+        }
+        EnsureForwarder(state, holder, Target(master));
+    }
+
+    /// <summary>The credentials file, made once (created with mode 0600, never wider) and reused.</summary>
+    private RapiCredentials EnsureCredentials()
+    {
+        if (ReadCredentials() is { } existing)
+        {
+            if (File.GetUnixFileMode(CredentialsFile) != OwnerOnly)
+                File.SetUnixFileMode(CredentialsFile, OwnerOnly);
+            return existing;
+        }
+        var credentials = RapiCredentials.Generate(User);
+        AtomicFile.WriteAllBytes(CredentialsFile, System.Text.Encoding.UTF8.GetBytes(credentials.Format()), OwnerOnly);
+        return credentials;
+    }
+
+    private RapiCredentials? ReadCredentials() =>
+        File.Exists(CredentialsFile) ? RapiCredentials.Parse(File.ReadAllText(CredentialsFile)) : null;
+
+    private static bool UsersFileHolds(ManifestNode node, RapiCredentials credentials)
+    {
+        var path = UsersFile(node);
+        if (!File.Exists(path))
+            return false;
+        var content = File.ReadAllText(path);
+        return RapiUsers.Merge(content, credentials) == content;
+    }
+
+    private void EnsureForwarder(RuntimeState state, LinuxProcess holder, string target)
+    {
+        if (state.Rapi is { } current && current.Process.IsAlive && current.Target == target)
+            return;
+        // Dead, or relaying to a former master (after gnt-cluster master-failover).
+        StopForwarder(state);
+        var log = Path.Combine(manifest.Sandbox.StateDir, "run", "rapi-forwarder.log");
+        var preferred = ReadPort();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var port = FreePort(attempt == 0 ? preferred : null);
+            // Each connection: a fork of the listener execs nsenter into the sandbox's user and
+            // network namespaces (no mount namespace needed), which execs socat to the master.
+            var inner = new[]
+            {
+                "nsenter", "--preserve-credentials", "--user", "--net", "--target", holder.Pid.ToString(CultureInfo.InvariantCulture), "--",
+                "socat", "STDIO", $"TCP:{target}",
+            };
+            var pid = Shell.Detached(["socat", $"TCP-LISTEN:{port.ToString(CultureInfo.InvariantCulture)},bind=127.0.0.1,reuseaddr,fork",
+                "EXEC:" + string.Join(' ', inner.Select(SocatEscape))], log);
+            if (WaitListening(pid, port) is { } process)
+            {
+                state.Rapi = new RapiForwarder(process.Pid, process.StartTime, port, target);
+                File.WriteAllText(PortFile, $"{port.ToString(CultureInfo.InvariantCulture)}\n");
+                return;
+            }
+            // Taken between our probe and socat's bind: another port.
+        }
+        var tail = File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "no output";
+        throw new VClusterException(new VClusterDiagnostic(ErrorCodes.DaemonFailed,
+            $"the RAPI forwarder (socat on 127.0.0.1) did not start: {tail}"));
+    }
+
+    /// <summary>Stops the forwarder and the connections it relays (its forks share its process group).</summary>
+    public static void StopForwarder(RuntimeState state)
+    {
+        if (state.Rapi is { } forwarder)
+        {
+            var process = forwarder.Process;
+            process.SignalGroup(LinuxProcess.SigTerm);
+            for (var i = 0; i < 50 && process.IsAlive; i++)
+                Thread.Sleep(20);
+            process.SignalGroup(LinuxProcess.SigKill);
+        }
+        state.Rapi = null;
+    }
+
+    public RapiStatus Status(RuntimeState? state, bool running)
+    {
+        // A forwarder outlives a sandbox killed behind the tool's back: shown until up or down stops it.
+        var forwarder = state?.Rapi;
+        var alive = forwarder is not null && forwarder.Process.IsAlive;
+        var port = forwarder?.Port ?? ReadPort();
+        return new RapiStatus(
+            alive ? "running" : running ? "dead" : "stopped",
+            port is { } p ? Url(p) : null,
+            alive ? forwarder!.Pid : null,
+            forwarder?.Target,
+            User,
+            CredentialsFile);
+    }
+
+    private int? ReadPort() =>
+        File.Exists(PortFile) && int.TryParse(File.ReadAllText(PortFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and < 65536 ? port : null;
+
+    /// <summary>The preferred port if 127.0.0.1 has it free, else one the kernel picks.</summary>
+    private static int FreePort(int? preferred)
+    {
+        if (preferred is { } wanted)
+        {
+            try
+            {
+                var probe = new TcpListener(IPAddress.Loopback, wanted);
+                probe.Start();
+                probe.Stop();
+                return wanted;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        var port = ((IPEndPoint)any.LocalEndpoint).Port;
+        any.Stop();
+        return port;
+    }
+
+    /// <summary>The forwarder once it listens on 127.0.0.1:<paramref name="port"/>; null if it exited first.</summary>
+    private static LinuxProcess? WaitListening(int pid, int port)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (LinuxProcess.TryRead(pid) is not { } process)
+                return null;
+            var listening = Shell.Run(["ss", "--no-header", "--listening", "--numeric", "--tcp", "--processes", $"sport = :{port.ToString(CultureInfo.InvariantCulture)}"],
+                TimeSpan.FromSeconds(10));
+            if (listening.Output.Contains($"pid={pid.ToString(CultureInfo.InvariantCulture)},", StringComparison.Ordinal))
+                return process;
+            Thread.Sleep(20);
+        }
+        if (LinuxProcess.TryRead(pid) is { } stuck)
+            stuck.Signal(LinuxProcess.SigKill);
+        return null;
+    }
+
+    /// <summary>One argument of socat's EXEC address: its separators and quotes escaped.</summary>
+    private static string SocatEscape(string argument)
+    {
+        var escaped = new System.Text.StringBuilder();
+        foreach (var c in argument)
+        {
+            if (c is ':' or ',' or '!' or '\\' or '"' or '\'' or '(' or ')' or '[' or ']' or '{' or '}')
+                escaped.Append('\\');
+            escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
+}
