@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop
-          libnss-wrapper socat util-linux iproute2 openssh-client procps
+          libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client procps
           curl python3-ganeti-rapi)   # the last two: RAPI from the host in the end-to-end tests
 missing=()
 for p in "${packages[@]}"; do

@@ -98,7 +98,7 @@ public static class ClusterGenerator
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
-                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan)),
+                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan), plan.Preload),
                 Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
                 {
@@ -124,7 +124,7 @@ public static class ClusterGenerator
     /// </summary>
     public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + 1));
 
-    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries) => new()
+    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload) => new()
     {
         ["NSS_WRAPPER_MAX_HOSTENTS"] = maxHostEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["GANETI_ROOTDIR"] = node.Root,
@@ -133,7 +133,7 @@ public static class ClusterGenerator
         // luxid runs jobs with its own PYTHONPATH but keeps this: the user site's .pth file puts
         // the node's installation first, so job code sees the node's constants too.
         ["PYTHONUSERBASE"] = Path.Combine(node.Prefix, "pyuser"),
-        ["LD_PRELOAD"] = "libnss_wrapper.so",
+        ["LD_PRELOAD"] = preload,
         ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.Root, "etc", "vcluster", "passwd"),
         ["NSS_WRAPPER_GROUP"] = sandbox.Group,
         ["NSS_WRAPPER_HOSTS"] = sandbox.Hosts,

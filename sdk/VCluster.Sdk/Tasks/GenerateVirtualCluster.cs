@@ -19,6 +19,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? GanetiRoot { get; set; }
     public string? CacheDirectory { get; set; }
     public bool EnableMetad { get; set; }
+    public bool DurableWrites { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
 
@@ -36,6 +37,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             NodeCount = NodeCount,
             InstanceCount = InstanceCount,
             EnableMetad = EnableMetad,
+            DurableWrites = DurableWrites,
             SourceFile = ProjectFile,
             Nodes = Nodes.Select(n => new NodeSpec
             {

@@ -12,6 +12,10 @@ public sealed class ClusterPlan
     public required IReadOnlyList<NodePlan> Nodes { get; init; }
     public required IReadOnlyList<InstancePlan> Instances { get; init; }
     public bool EnableMetad { get; init; }
+    public bool DurableWrites { get; init; }
+
+    /// <summary>The libraries every node process preloads: names and users, and fsync unless writes are durable.</summary>
+    public string Preload => DurableWrites ? "libnss_wrapper.so" : "libnss_wrapper.so libeatmydata.so";
 
     public NodePlan Master => Nodes.First(n => n.IsMaster);
 

@@ -32,6 +32,13 @@ public sealed class ClusterSpec
 
     /// <summary>Whether to run Ganeti's metadata daemon (it needs port 80 and setcap; off by default).</summary>
     public bool EnableMetad { get; init; }
+
+    /// <summary>
+    /// Whether Ganeti's fsync calls reach the disk. Off by default: every node of the cluster
+    /// shares one disk, and Ganeti fsyncs each of the ~25 ssconf files on every node for every
+    /// configuration change; libeatmydata makes those calls return at once.
+    /// </summary>
+    public bool DurableWrites { get; init; }
 }
 
 /// <summary>One <c>VClusterNode</c> item.</summary>

@@ -153,6 +153,7 @@ public static partial class ClusterPlanner
             Nodes = nodePlans,
             Instances = instances,
             EnableMetad = spec.EnableMetad,
+            DurableWrites = spec.DurableWrites,
         };
     }
 

@@ -38,6 +38,8 @@ public sealed class TemplateModel
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
             ["enable_metad"] = plan.EnableMetad,
+            ["durable_writes"] = plan.DurableWrites,
+            ["preload"] = plan.Preload,
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
             ["storage_mount"] = sandbox.StorageMount,
             ["file_storage_dir"] = sandbox.FileStorageDir,

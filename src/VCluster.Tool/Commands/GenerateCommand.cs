@@ -25,6 +25,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--ganeti-root <DIR>", Description = "Where Ganeti is installed (default: /).")]
     public string GanetiRoot { get; set; } = "/";
 
+    [Option("--durable-writes", Description = "Let Ganeti's fsync calls reach the disk (default: libeatmydata skips them).")]
+    public bool DurableWrites { get; set; }
+
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
         var root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
@@ -35,6 +38,7 @@ public sealed class GenerateCommand : ToolCommand
             Network = Network,
             NodeCount = Nodes,
             InstanceCount = Instances,
+            DurableWrites = DurableWrites,
         }, new GenerationOptions
         {
             TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),

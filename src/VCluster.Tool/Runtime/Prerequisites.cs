@@ -6,7 +6,7 @@ namespace VCluster.Tool.Runtime;
 /// <summary>What the sandbox needs from the machine, checked before anything starts.</summary>
 public static class Prerequisites
 {
-    private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper socat util-linux iproute2 openssh-client";
+    private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client";
 
     public static void Check(ClusterManifest manifest)
     {
@@ -20,9 +20,12 @@ public static class Prerequisites
             if (Which(tool) is null)
                 problems.Add($"'{tool}' is missing: sudo apt-get install {package}");
         }
-        if (!new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib" }
-                .Any(d => File.Exists(Path.Combine(d, "libnss_wrapper.so"))))
+        bool Library(string name) => new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib" }
+            .Any(d => File.Exists(Path.Combine(d, name)));
+        if (!Library("libnss_wrapper.so"))
             problems.Add("nss_wrapper is missing: sudo apt-get install libnss-wrapper");
+        if (manifest.Nodes.Any(n => n.Environment.GetValueOrDefault("LD_PRELOAD", "").Contains("libeatmydata.so", StringComparison.Ordinal)) && !Library("libeatmydata.so"))
+            problems.Add("libeatmydata is missing: sudo apt-get install libeatmydata1 (or build with VClusterDurableWrites=true)");
         if (!File.Exists(Path.Combine(manifest.Ganeti.ShareDir, "ganeti", "_constants.py")))
             problems.Add($"Ganeti {manifest.Ganeti.Version} is no longer installed at {manifest.Ganeti.ShareDir}: sudo apt-get install {AptPackages}");
         if (ReadInt("/proc/sys/user/max_user_namespaces") == 0)
