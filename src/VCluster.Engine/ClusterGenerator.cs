@@ -56,13 +56,13 @@ public static class ClusterGenerator
 
     public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
     {
-        var layout = SandboxLayout.For(ganeti);
+        var layout = SandboxLayout.For(plan, ganeti);
         var sandbox = new ManifestSandbox
         {
             StorageMount = layout.StorageMount,
             FileStorageDir = layout.FileStorageDir,
             SharedFileStorageDir = layout.SharedFileStorageDir,
-            SharedFolder = SandboxLayout.SharedFolder(plan),
+            SharedFolder = layout.SharedFolder,
             Bridge = layout.Bridge,
             BinDir = Path.Combine(plan.Root, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),

@@ -15,7 +15,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 {
     private const int DirMode = 0b111_101_101; // 0755
     private readonly InstalledTree _installed = InstalledTree.Read(ganeti);
-    private readonly SandboxLayout _sandbox = SandboxLayout.For(ganeti);
+    private readonly SandboxLayout _sandbox = SandboxLayout.For(plan, ganeti);
 
     public IReadOnlyList<LayoutEntry> Build(CancellationToken cancellation = default)
     {
@@ -37,7 +37,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
         var cluster = new EntryList("");
         // Every node's file storage is its own (SandboxLayout); shared-file storage is shared.
-        cluster.Directory(Path.GetRelativePath(plan.Root, SandboxLayout.SharedFolder(plan)), DirMode);
+        cluster.Directory(Path.GetRelativePath(plan.Root, _sandbox.SharedFolder), DirMode);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
             cluster.File(output, text, mode);
         entries.AddRange(cluster.Entries);

@@ -345,20 +345,22 @@ public static class LayoutWriter
         return record;
     }
 
-    private static void WriteJournal(string journal, List<string> added)
-    {
-        var text = new StringBuilder(added.Count * 64);
-        foreach (var path in added)
-            text.Append("pending\t").Append(path).Append('\n');
-        AtomicFile.WriteAllBytes(journal, Encoding.UTF8.GetBytes(text.ToString()), null);
-    }
+    /// <summary>Every path the last completed generation under <paramref name="root"/> wrote.</summary>
+    public static IReadOnlyCollection<string> GeneratedPaths(string root) => ReadRecord(Path.Combine(root, RecordPath)).Keys;
 
-    private static void WriteRecord(string recordFile, Dictionary<string, string> record)
+    private static void WriteJournal(string journal, List<string> added) =>
+        WriteLines(journal, added.Count, added.Select(path => ("pending", path)));
+
+    private static void WriteRecord(string recordFile, Dictionary<string, string> record) =>
+        WriteLines(recordFile, record.Count, record.Select(p => (p.Value, p.Key)));
+
+    /// <summary>"fingerprint TAB path" lines, the format of the record and of the journal.</summary>
+    private static void WriteLines(string file, int count, IEnumerable<(string Fingerprint, string Path)> lines)
     {
-        var text = new StringBuilder(record.Count * 96);
-        foreach (var (path, fingerprint) in record)
+        var text = new StringBuilder(count * 96);
+        foreach (var (fingerprint, path) in lines)
             text.Append(fingerprint).Append('\t').Append(path).Append('\n');
-        AtomicFile.WriteAllBytes(recordFile, Encoding.UTF8.GetBytes(text.ToString()), null);
+        AtomicFile.WriteAllBytes(file, Encoding.UTF8.GetBytes(text.ToString()), null);
     }
 
     private static bool RecordEquals(Dictionary<string, string> a, Dictionary<string, string> b) =>

@@ -11,14 +11,17 @@ namespace VCluster.Engine.Model;
 /// cluster-wide folder mounted into all of them. Instances with a NIC use a bridge that
 /// exists only in the sandbox's network namespace.
 /// </summary>
-public sealed record SandboxLayout(string StorageMount, string FileStorageDir, string SharedFileStorageDir, string Bridge)
+public sealed record SandboxLayout(string StorageMount, string FileStorageDir, string SharedFileStorageDir, string SharedFolder, string Bridge)
 {
     /// <summary>An existing folder of every Debian machine (FHS: data served by this system).</summary>
     public const string DefaultStorageMount = "/srv";
     public const string DefaultBridge = "vcbr0";
 
-    /// <summary>Ganeti's own default folders where they lie under the mount, else folders under it.</summary>
-    public static SandboxLayout For(GanetiInstallation ganeti)
+    /// <summary>
+    /// Ganeti's own default folders where they lie under the mount, else folders under it; the
+    /// shared folder (the one every node sees as <see cref="SharedFileStorageDir"/>) is in the cluster root.
+    /// </summary>
+    public static SandboxLayout For(ClusterPlan plan, GanetiInstallation ganeti)
     {
         string Under(string installedDefault, string fallback) =>
             installedDefault.StartsWith(DefaultStorageMount + "/", StringComparison.Ordinal) ? installedDefault : fallback;
@@ -26,9 +29,7 @@ public sealed record SandboxLayout(string StorageMount, string FileStorageDir, s
             DefaultStorageMount,
             Under(ganeti.Paths["defaultFileStorageDir"], "/srv/ganeti/file-storage"),
             Under(ganeti.Paths["defaultSharedFileStorageDir"], "/srv/ganeti/shared-file-storage"),
+            Path.Combine(plan.Root, "shared-file-storage"),
             DefaultBridge);
     }
-
-    /// <summary>The folder of the cluster root that every node sees as <see cref="SharedFileStorageDir"/>.</summary>
-    public static string SharedFolder(ClusterPlan plan) => Path.Combine(plan.Root, "shared-file-storage");
 }

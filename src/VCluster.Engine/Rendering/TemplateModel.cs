@@ -21,7 +21,7 @@ public sealed class TemplateModel
     {
         _ganeti = GanetiObject(ganeti);
         _nodes = plan.Nodes.ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
-        var sandbox = SandboxLayout.For(ganeti);
+        var sandbox = SandboxLayout.For(plan, ganeti);
         _cluster = new ScriptObject
         {
             ["name"] = plan.Name,
@@ -44,7 +44,7 @@ public sealed class TemplateModel
             ["storage_mount"] = sandbox.StorageMount,
             ["file_storage_dir"] = sandbox.FileStorageDir,
             ["shared_file_storage_dir"] = sandbox.SharedFileStorageDir,
-            ["shared_folder"] = SandboxLayout.SharedFolder(plan),
+            ["shared_folder"] = sandbox.SharedFolder,
             ["bridge"] = sandbox.Bridge,
         };
     }

@@ -94,7 +94,7 @@ public sealed class BurninCommand : ClusterCommand
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
         var runtime = Runtime(LoadManifest(), console);
-        foreach (var template in Templates.Length > 0 ? Templates : ["diskless", "file"])
+        foreach (var template in Templates.Length > 0 ? Templates : BurninPolicy.DefaultTemplates)
         {
             if (runtime.Burnin(template, Instances, !Serial, cancellation) != 0)
                 return 1;

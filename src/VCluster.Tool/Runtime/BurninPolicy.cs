@@ -8,7 +8,8 @@ namespace VCluster.Tool.Runtime;
 /// </summary>
 public static class BurninPolicy
 {
-    public static readonly IReadOnlyList<string> Templates = ["diskless", "file", "sharedfile"];
+    /// <summary>The templates burnin runs with when none is named (sharedfile on request).</summary>
+    public static readonly IReadOnlyList<string> DefaultTemplates = ["diskless", "file"];
 
     public static readonly IReadOnlyList<(string Template, string Switch, string Reason)> LeftOut =
     [

@@ -164,16 +164,20 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return manifest.Master;
     }
 
-    private HashSet<string> MasterCandidates()
+    private HashSet<string> MasterCandidates(string master)
     {
-        var file = Path.Combine(manifest.Node(MasterName()).Root, "var/lib/ganeti/ssconf_master_candidates");
-        return File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase) : [MasterName()];
+        var file = Path.Combine(manifest.Node(master).Root, "var/lib/ganeti/ssconf_master_candidates");
+        return File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase) : [master];
     }
 
     /// <summary>The cluster's roles as Ganeti's ssconf files name them right now.</summary>
     private sealed record Roles(string Master, HashSet<string> Candidates);
 
-    private Roles CurrentRoles() => new(MasterName(), MasterCandidates());
+    private Roles CurrentRoles()
+    {
+        var master = MasterName();
+        return new(master, MasterCandidates(master));
+    }
 
     /// <summary>The daemons a node runs in its current role.</summary>
     public IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node) => ExpectedDaemons(node, CurrentRoles());
@@ -336,8 +340,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         Down(cancellation);
         // Run-time state is everything under the root that generation did not write.
-        var generated = File.ReadLines(Path.Combine(manifest.Root, LayoutWriter.RecordPath))
-            .Select(l => l[(l.IndexOf('\t') + 1)..]).ToHashSet(StringComparer.Ordinal);
+        // Without the record nothing tells generated files from run-time state: touch nothing.
+        if (!File.Exists(Path.Combine(manifest.Root, LayoutWriter.RecordPath)))
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ManifestMissing,
+                $"cluster '{manifest.Name}' has no generation record ({LayoutWriter.RecordPath}); generate it again before destroying"));
+        var generated = LayoutWriter.GeneratedPaths(manifest.Root).ToHashSet(StringComparer.Ordinal);
         var removed = RemoveRunTimeState(manifest.Root, manifest.Root, generated);
         progress.WriteLine($"cluster '{manifest.Name}' destroyed: {removed} run-time files removed; the next 'up' initialises a new cluster");
         return 0;
@@ -355,7 +362,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         {
             var relative = Path.GetRelativePath(root, entry.FullName);
             // The record, the probe cache, the sandbox maps and the lock held right now stay.
-            if (relative is ".state/generated" or ".state/cache" or ".state/run" || relative.StartsWith(".state/sandbox", StringComparison.Ordinal))
+            if (relative is LayoutWriter.RecordPath or ".state/cache" or ".state/run" || relative.StartsWith(".state/sandbox", StringComparison.Ordinal))
                 continue;
             if (entry.LinkTarget is null && entry is DirectoryInfo sub)
             {
@@ -395,13 +402,12 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
                 targets.Add(process);
         }
         targets.AddRange(state.Processes.Where(p => p.Node == node.Name && p.Process.IsAlive && (includeListener || p.Name != SshListener)).Select(p => p.Process));
-        foreach (var process in targets.Distinct())
-            process.Signal(signal);
         // Whatever else runs as this node (noded's request workers, jobs' helpers) goes too:
         // a stopped or crashed machine keeps nothing running, and a leftover worker would
         // hold the node's port against the next noded.
         targets.AddRange(NodeProcesses(state, node));
-        foreach (var process in targets.Distinct())
+        targets = targets.Distinct().ToList();
+        foreach (var process in targets)
             process.Signal(signal);
         // Daemons get a moment to shut down cleanly, then are killed.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(signal == LinuxProcess.SigKill ? 5 : 15);
