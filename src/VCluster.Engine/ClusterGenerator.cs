@@ -42,16 +42,18 @@ public static class ClusterGenerator
         var trace = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1";
         if (trace)
             Console.Error.WriteLine($"trace: plan+discover+templates {clock.ElapsedMilliseconds} ms");
-        var entries = new List<LayoutEntry>(new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation));
+        // The manifest depends on the plan only: serialise it while the layout is built and written.
+        var manifest = Task.Run(() => LayoutEntry.File(ClusterManifest.FileName,
+            Encoding.UTF8.GetBytes(BuildManifest(plan, ganeti, spec.SourceFile).ToJson() + "\n"), 0b110_100_100), cancellation);
+        var entries = new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation);
         if (trace)
             Console.Error.WriteLine($"trace: build {clock.ElapsedMilliseconds} ms ({entries.Count} entries)");
-        var manifest = BuildManifest(plan, ganeti, spec.SourceFile);
-        entries.Add(LayoutEntry.File(ClusterManifest.FileName, Encoding.UTF8.GetBytes(manifest.ToJson() + "\n"), 0b110_100_100));
 
-        var layout = LayoutWriter.Write(plan.Root, entries, cancellation);
+        // The manifest goes last: the tool starts only what a completed generation describes.
+        var layout = LayoutWriter.Write(plan.Root, entries, cancellation, last: manifest.Result);
         if (trace)
             Console.Error.WriteLine($"trace: write {clock.ElapsedMilliseconds} ms");
-        return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count);
+        return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count + 1);
     }
 
     public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)

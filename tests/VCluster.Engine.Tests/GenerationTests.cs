@@ -148,6 +148,35 @@ public sealed class GenerationTests
     }
 
     [TestMethod]
+    public void EveryNodesEntryPointsAreHardLinksOfTheClustersOneCopy()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir);
+        var copy = Path.Combine(result.Plan.Root, ".state/entry-points/gnt-node");
+
+        Assert.AreEqual(File.ReadAllText("/usr/share/ganeti/3.0/gnt-node"), File.ReadAllText(copy));
+        foreach (var node in result.Plan.Nodes)
+            Assert.AreEqual(Inode(copy), Inode(Path.Combine(node.Prefix, "share/ganeti/3.0/gnt-node")), node.Name);
+    }
+
+    [TestMethod]
+    public void TheGanetiProbeCacheDefaultsToTheUsersCache()
+    {
+        var saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        try
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", "/somewhere/cache");
+            Assert.AreEqual("/somewhere/cache/vcluster", GanetiInstallation.UserCacheDirectory());
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", null);
+            Assert.AreEqual(Path.Combine(Environment.GetEnvironmentVariable("HOME")!, ".cache/vcluster"), GanetiInstallation.UserCacheDirectory());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+        }
+    }
+
+    [TestMethod]
     public void EnsureDirsLayoutFollowsTheInstalledVersion()
     {
         using var dir = new TempDir();

@@ -1,5 +1,6 @@
 using System.Text;
 using VCluster.Engine.Layout;
+using static VCluster.Engine.Tests.TestSupport;
 
 namespace VCluster.Engine.Tests;
 
@@ -118,6 +119,30 @@ public sealed class LayoutWriterTests
     }
 
     [TestMethod]
+    public void ANewNodeTreeLeftByAFailedWriteIsPrunedByTheNext()
+    {
+        using var dir = new TempDir();
+        LayoutWriter.Write(dir.Path, [FileEntry("nodes/old/cmd", "x")]);
+        // "nodes/new/x" is a file, so "nodes/new/x/y" fails after the rest of the tree is written.
+        Assert.ThrowsExactly<Diagnostics.VClusterException>(() => LayoutWriter.Write(dir.Path,
+        [
+            FileEntry("nodes/old/cmd", "x"),
+            LayoutEntry.Directory("nodes/new/var/lib/ganeti", 0b111_101_101),
+            LayoutEntry.Symlink("nodes/new/prefix/lib", "/usr/lib"),
+            FileEntry("nodes/new/x", "file"),
+            FileEntry("nodes/new/x/y", "under a file"),
+        ]));
+        Assert.IsTrue(Directory.Exists(dir.Combine("nodes/new/var/lib/ganeti")));
+
+        var result = LayoutWriter.Write(dir.Path, [FileEntry("nodes/old/cmd", "x")]);
+
+        Assert.IsFalse(Path.Exists(dir.Combine("nodes/new")), "the whole new tree is pruned");
+        Assert.IsTrue(Directory.Exists("/usr/lib"), "links are removed, never followed");
+        Assert.IsGreaterThanOrEqualTo(5, result.Pruned);
+        Assert.IsFalse(File.Exists(dir.Combine(LayoutWriter.JournalPath)));
+    }
+
+    [TestMethod]
     public void UnwritableRootIsReported()
     {
         using var dir = new TempDir();
@@ -125,5 +150,56 @@ public sealed class LayoutWriterTests
         File.WriteAllText(file, "");
         var e = Assert.ThrowsExactly<Diagnostics.VClusterException>(() => LayoutWriter.Write(Path.Combine(file, "root"), [FileEntry("a", "1")]));
         Assert.AreEqual(Diagnostics.ErrorCodes.UnwritableRoot, e.Diagnostics.Single().Code);
+    }
+
+    private static LayoutEntry Copy(string path, string text, string sameAs, int mode = 0b111_101_101) =>
+        LayoutEntry.File(path, Encoding.UTF8.GetBytes(text), mode, sameAs);
+
+    [TestMethod]
+    public void CopiesOfOneFileAreHardLinksOfIt()
+    {
+        using var dir = new TempDir();
+        LayoutWriter.Write(dir.Path,
+        [
+            FileEntry("shared/tool", "#!/usr/bin/python3\n", 0b111_101_101),
+            Copy("nodes/a/sbin/tool", "#!/usr/bin/python3\n", "shared/tool"),
+            Copy("nodes/b/sbin/tool", "#!/usr/bin/python3\n", "shared/tool"),
+        ]);
+
+        var source = Inode(dir.Combine("shared/tool"));
+        Assert.AreEqual(source, Inode(dir.Combine("nodes/a/sbin/tool")));
+        Assert.AreEqual(source, Inode(dir.Combine("nodes/b/sbin/tool")));
+        Assert.AreEqual((UnixFileMode)0b111_101_101, File.GetUnixFileMode(dir.Combine("nodes/b/sbin/tool")));
+    }
+
+    [TestMethod]
+    public void ACopyWhoseSourceChangedIsLinkedToTheNewSource()
+    {
+        using var dir = new TempDir();
+        LayoutWriter.Write(dir.Path, [FileEntry("shared/tool", "v1", 0b111_101_101), Copy("nodes/a/tool", "v1", "shared/tool")]);
+
+        var result = LayoutWriter.Write(dir.Path, [FileEntry("shared/tool", "v2", 0b111_101_101), Copy("nodes/a/tool", "v2", "shared/tool")]);
+
+        Assert.AreEqual(2, result.Written);
+        Assert.AreEqual("v2", File.ReadAllText(dir.Combine("nodes/a/tool")));
+        Assert.AreEqual(Inode(dir.Combine("shared/tool")), Inode(dir.Combine("nodes/a/tool")));
+        Assert.AreEqual(0, LayoutWriter.Write(dir.Path, [FileEntry("shared/tool", "v2", 0b111_101_101), Copy("nodes/a/tool", "v2", "shared/tool")]).Written);
+    }
+
+    [TestMethod]
+    public void ACopyThatDiffersFromItsNamedSourceIsWrittenOnItsOwn()
+    {
+        using var dir = new TempDir();
+        LayoutWriter.Write(dir.Path,
+        [
+            FileEntry("shared/tool", "one", 0b111_101_101),
+            Copy("nodes/a/tool", "two", "shared/tool"),
+            Copy("nodes/a/mode", "one", "shared/tool", mode: 0b110_100_100),
+        ]);
+
+        Assert.AreEqual("two", File.ReadAllText(dir.Combine("nodes/a/tool")));
+        Assert.AreNotEqual(Inode(dir.Combine("shared/tool")), Inode(dir.Combine("nodes/a/tool")));
+        Assert.AreNotEqual(Inode(dir.Combine("shared/tool")), Inode(dir.Combine("nodes/a/mode")));
+        Assert.AreEqual((UnixFileMode)0b110_100_100, File.GetUnixFileMode(dir.Combine("nodes/a/mode")));
     }
 }

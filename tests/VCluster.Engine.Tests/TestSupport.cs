@@ -51,4 +51,15 @@ internal static class TestSupport
     }
 
     public static ClusterSpec Spec(string root, params NodeSpec[] nodes) => new() { Root = root, Nodes = nodes };
+
+    /// <summary>The inode number: two names with one inode are hard links of one file.</summary>
+    public static string Inode(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("stat", ["--format=%i", path]) { RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var inode = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, path);
+        return inode;
+    }
 }

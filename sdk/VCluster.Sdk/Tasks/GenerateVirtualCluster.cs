@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using VCluster.Engine;
+using VCluster.Engine.Ganeti;
 using VCluster.Engine.Model;
 
 namespace VCluster.Sdk.Tasks;
@@ -60,7 +61,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
         {
             TemplatesDirectory = TemplatesDirectory,
             GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
-            CacheDirectory = CacheDirectory,
+            CacheDirectory = string.IsNullOrEmpty(CacheDirectory) ? GanetiInstallation.UserCacheDirectory() : CacheDirectory,
         }, _cancel.Token);
         ManifestPath = result.ManifestPath;
         Log.LogMessage(MessageImportance.High,

@@ -73,6 +73,22 @@ public sealed class GanetiInstallation
         [Path.Combine(shareDir, "ganeti", "_constants.py"), Path.Combine(shareDir, "ganeti", "tools", "ensure_dirs.py")];
 
     /// <summary>
+    /// Where probe results are cached unless a caller names a folder: the user's cache
+    /// (<c>$XDG_CACHE_HOME</c>, else <c>~/.cache</c>) under <c>vcluster</c>. A probe result
+    /// depends only on the installation, whose files the cache key covers, so every project
+    /// and cluster of the user shares it and a clean build does not probe again. Null
+    /// without a home.
+    /// </summary>
+    public static string? UserCacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg))
+            return Path.Combine(xdg, "vcluster");
+        var home = Environment.GetEnvironmentVariable("HOME");
+        return string.IsNullOrEmpty(home) || !Path.IsPathRooted(home) ? null : Path.Combine(home, ".cache", "vcluster");
+    }
+
+    /// <summary>
     /// Finds the newest supported Ganeti under <paramref name="installRoot"/>. The probe (one
     /// Python process) runs only when the installation changed since the cached result.
     /// </summary>

@@ -10,6 +10,13 @@ public static partial class AtomicFile
 {
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
     {
+        var bytes = content.ToArray();
+        Write(path, stream => stream.Write(bytes), mode);
+    }
+
+    /// <summary>Writes a file through <paramref name="write"/>, then puts it in place in one step.</summary>
+    public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
+    {
         var temp = TempName(path);
         try
         {
@@ -20,7 +27,7 @@ public static partial class AtomicFile
                 UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
             }))
             {
-                stream.Write(content);
+                write(stream);
             }
             // The umask narrowed the create mode; the declared mode is what the node must see.
             if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
@@ -44,6 +51,27 @@ public static partial class AtomicFile
         {
             File.CreateSymbolicLink(temp, target);
             Rename(temp, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="path"/> with a hard link of <paramref name="existing"/>; false
+    /// (and nothing changed) where the file system cannot link the two.
+    /// </summary>
+    public static bool TryHardLink(string existing, string path)
+    {
+        var temp = TempName(path);
+        try
+        {
+            if (!Layout.FreshEntries.TryHardLink(existing, temp))
+                return false;
+            Rename(temp, path);
+            return true;
         }
         catch
         {

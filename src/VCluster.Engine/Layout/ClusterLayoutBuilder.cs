@@ -38,6 +38,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var cluster = new EntryList("");
         // Every node's file storage is its own (SandboxLayout); shared-file storage is shared.
         cluster.Directory(Path.GetRelativePath(plan.Root, _sandbox.SharedFolder), DirMode);
+        foreach (var (name, content) in _installed.EntryPoints)
+            cluster.File(EntryPointCopy(name), content, DirMode);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
             cluster.File(output, text, mode);
         entries.AddRange(cluster.Entries);
@@ -78,8 +80,17 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     }
 
     /// <summary>
+    /// The cluster's one copy of an installed entry point; every node's copy is a hard link of
+    /// it where the file system allows (one link(2) instead of a file written per node).
+    /// </summary>
+    public const string EntryPointsDir = ".state/entry-points";
+
+    private static string EntryPointCopy(string name) => Path.Combine(EntryPointsDir, name);
+
+    /// <summary>
     /// The node's own Ganeti installation: Python runs a script with the script's real folder
-    /// first on sys.path, so entry points are copies (a link would import the system package);
+    /// first on sys.path, so entry points are copies (a symbolic link would import the system
+    /// package; a hard link has no other real folder);
     /// the package folder holds only the node's generated <c>__init__.py</c> (which adds the
     /// installed package to <c>__path__</c>) and <c>_constants.py</c>, so every other module,
     /// and its compiled cache, is the installed one; binaries and helpers stay links.
@@ -90,7 +101,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var share = Path.Combine(prefix, "share", "ganeti", ganeti.VersionDir);
         var shareAbsolute = NodeAutoconf.ShareDir(node, ganeti);
         foreach (var (name, content) in _installed.EntryPoints)
-            list.File(Path.Combine(share, name), content, DirMode);
+            list.File(Path.Combine(share, name), content, DirMode, sameAs: EntryPointCopy(name));
         // The node's _constants.py (a template) imports the installed constants under this name.
         list.Symlink(Path.Combine(share, "ganeti", "_installed_constants.py"), Path.Combine(ganeti.ShareDir, "ganeti", "_constants.py"));
 
@@ -121,7 +132,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
         public void File(string relative, string text, int mode) => File(relative, Encoding.UTF8.GetBytes(text), mode);
 
-        public void File(string relative, byte[] content, int mode) => Entries.Add(LayoutEntry.File(Join(relative), content, mode));
+        public void File(string relative, byte[] content, int mode, string? sameAs = null) =>
+            Entries.Add(LayoutEntry.File(Join(relative), content, mode, sameAs));
 
         public void Symlink(string relative, string target) => Entries.Add(LayoutEntry.Symlink(Join(relative), target));
 

@@ -18,13 +18,14 @@ public enum LayoutEntryKind
 /// <summary>One thing the generator puts on disk; <see cref="RelativePath"/> is relative to the cluster root.</summary>
 public sealed class LayoutEntry
 {
-    private LayoutEntry(LayoutEntryKind kind, string relativePath, UnixFileMode mode, byte[]? content, string? target)
+    private LayoutEntry(LayoutEntryKind kind, string relativePath, UnixFileMode mode, byte[]? content, string? target, string? sameAs = null)
     {
         Kind = kind;
         RelativePath = relativePath;
         Mode = mode;
         Content = content;
         LinkTarget = target;
+        SameAs = sameAs;
     }
 
     public LayoutEntryKind Kind { get; }
@@ -33,9 +34,16 @@ public sealed class LayoutEntry
     public byte[]? Content { get; }
     public string? LinkTarget { get; }
 
+    /// <summary>
+    /// For a file: another generated file (relative to the cluster root) with the same content
+    /// and mode, written before this one, that this file may be a hard link of.
+    /// </summary>
+    public string? SameAs { get; }
+
     public static LayoutEntry Directory(string path, int mode) => new(LayoutEntryKind.Directory, path, (UnixFileMode)mode, null, null);
 
-    public static LayoutEntry File(string path, byte[] content, int mode) => new(LayoutEntryKind.File, path, (UnixFileMode)mode, content, null);
+    public static LayoutEntry File(string path, byte[] content, int mode, string? sameAs = null) =>
+        new(LayoutEntryKind.File, path, (UnixFileMode)mode, content, null, sameAs);
 
     public static LayoutEntry Symlink(string path, string target) => new(LayoutEntryKind.Symlink, path, 0, null, target);
 

@@ -26,7 +26,11 @@ public static class LayoutWriter
             Console.Error.WriteLine($"trace:   writer {step} {clock.ElapsedMilliseconds} ms");
     }
 
-    public static LayoutWriteResult Write(string root, IReadOnlyList<LayoutEntry> entries, CancellationToken cancellation = default)
+    /// <param name="last">
+    /// An entry written after every other one and after pruning (the manifest): a reader that
+    /// finds it current finds the whole layout current.
+    /// </param>
+    public static LayoutWriteResult Write(string root, IReadOnlyList<LayoutEntry> entries, CancellationToken cancellation = default, LayoutEntry? last = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         EnsureWritableRoot(root);
@@ -35,42 +39,69 @@ public static class LayoutWriter
         var wanted = new Dictionary<string, LayoutEntry>(entries.Count, StringComparer.Ordinal);
         foreach (var entry in entries)
             wanted[entry.RelativePath] = entry;
-        // Every parent folder is part of the layout, declared or not.
+        if (last is not null)
+            wanted[last.RelativePath] = last;
+        // Every parent folder is part of the layout, declared or not. Entries come grouped by
+        // folder: the last parent handled answers most of them without a lookup.
+        var lastParent = "";
         foreach (var entry in entries)
         {
-            for (var parent = Path.GetDirectoryName(entry.RelativePath); !string.IsNullOrEmpty(parent) && !wanted.ContainsKey(parent); parent = Path.GetDirectoryName(parent))
+            var parentOfEntry = Path.GetDirectoryName(entry.RelativePath.AsSpan());
+            if (parentOfEntry.Length == 0 || parentOfEntry.SequenceEqual(lastParent))
+                continue;
+            lastParent = parentOfEntry.ToString();
+            for (var parent = lastParent; !string.IsNullOrEmpty(parent) && !wanted.ContainsKey(parent); parent = Path.GetDirectoryName(parent))
                 wanted[parent] = LayoutEntry.Directory(parent, 0b111_101_101);
         }
 
         // Until this generation completes, a journal beside the record names the paths it is
-        // about to create, so that an interrupted build can still prune what it wrote.
+        // about to create, so that an interrupted build can still prune what it wrote. A node
+        // tree that does not exist yet is named once: all that will be in it is this
+        // generation's (the manifest, written last, names no such node before it completes).
+        TraceStep(clock, "wanted");
         var journal = Path.Combine(root, JournalPath);
-        previous = ReadRecord(journal, previous);
-        var added = wanted.Keys.Where(p => !previous.ContainsKey(p)).ToList();
-        if (added.Count > 0)
-            WriteJournal(journal, added);
+        previous = ReadJournal(root, journal, previous);
+        var partitions = Partitions(wanted.Values.Where(e => e != last));
+        TraceStep(clock, "partitions");
+        var fresh = partitions.Select(p => p.Key).Where(key => key.Length > 0 && !Path.Exists(Path.Combine(root, key))).ToHashSet(StringComparer.Ordinal);
+        var pending = new List<(string Kind, string Path)>();
+        foreach (var partition in partitions)
+        {
+            if (fresh.Contains(partition.Key))
+                pending.Add((JournalTree, partition.Key));
+            else
+                pending.AddRange(partition.Entries.Where(e => !previous.ContainsKey(e.RelativePath)).Select(e => (JournalPending, e.RelativePath)));
+        }
+        if (last is not null && !previous.ContainsKey(last.RelativePath))
+            pending.Add((JournalPending, last.RelativePath));
+        if (pending.Count > 0)
+            WriteLines(journal, pending);
         TraceStep(clock, "journal");
 
         // Each node's tree is independent of the others: write them side by side, each
         // parents first. Errors are collected so that all of them are reported at once.
         var written = 0;
         var errors = new ConcurrentBag<VClusterDiagnostic>();
-        var record = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var partitions = wanted.Values.GroupBy(PartitionOf).ToList();
-        void WritePartition(IGrouping<string, LayoutEntry> partition)
+        var records = new ConcurrentBag<List<(string Path, string Value)>>();
+        var linkSources = new ConcurrentDictionary<string, DateTime>(StringComparer.Ordinal);
+        void WritePartition((string Key, List<LayoutEntry> Entries) partition) => WriteEntries(partition.Key, partition.Entries);
+        void WriteEntries(string partition, IEnumerable<LayoutEntry> entries)
         {
             var count = 0;
+            var record = new List<(string, string)>();
             // A node tree that does not exist yet has nothing to compare with or replace.
-            var fresh = partition.Key.Length > 0 && !Path.Exists(Path.Combine(root, partition.Key));
-            foreach (var entry in partition.OrderBy(e => e.Kind == LayoutEntryKind.Directory ? Depth(e.RelativePath) : int.MaxValue))
+            var isFresh = fresh.Contains(partition);
+            foreach (var entry in entries.OrderBy(e => e.Kind == LayoutEntryKind.Directory ? Depth(e.RelativePath) : int.MaxValue))
             {
                 cancellation.ThrowIfCancellationRequested();
                 var path = Path.Combine(root, entry.RelativePath);
                 try
                 {
-                    if (fresh)
+                    DateTime? time = null;
+                    var source = LinkSource(root, entry, wanted);
+                    if (isFresh)
                     {
-                        Create(path, entry);
+                        time = Create(path, entry, source, linkSources);
                         count++;
                     }
                     else if (entry.Kind == LayoutEntryKind.Directory)
@@ -84,26 +115,28 @@ public static class LayoutWriter
                         switch (Compare(path, entry, recorded))
                         {
                             case DiskState.Missing:
-                                Create(path, entry);
+                                time = Create(path, entry, source, linkSources);
                                 count++;
                                 break;
                             case DiskState.Different:
-                                Apply(path, entry);
+                                Apply(path, entry, source);
                                 count++;
                                 break;
                         }
                     }
-                    record[entry.RelativePath] = RecordValue(path, entry);
+                    record.Add((entry.RelativePath, RecordValue(path, entry, time)));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     errors.Add(new VClusterDiagnostic(ErrorCodes.WriteFailed, $"cannot write '{path}': {e.Message}"));
                 }
             }
+            records.Add(record);
             Interlocked.Add(ref written, count);
         }
 
-        // The cluster's own entries (among them the "nodes" folder) first, then the nodes.
+        // The cluster's own entries (among them the "nodes" folder and the files that node
+        // files are hard links of) first, then the nodes.
         foreach (var partition in partitions.Where(p => p.Key.Length == 0))
             WritePartition(partition);
         Parallel.ForEach(partitions.Where(p => p.Key.Length > 0), new ParallelOptions { CancellationToken = cancellation }, WritePartition);
@@ -115,11 +148,16 @@ public static class LayoutWriter
         var pruned = Prune(root, previous.Keys.Where(p => !wanted.ContainsKey(p)), wanted.Keys.ToHashSet(StringComparer.Ordinal), cancellation);
 
         TraceStep(clock, "prune");
-        var final = new Dictionary<string, string>(record, StringComparer.Ordinal);
-        if (!RecordEquals(final, previous) || added.Count > 0)
+        if (last is not null)
+            WriteEntries("", [last]);
+        if (!errors.IsEmpty)
+            throw new VClusterException(errors.ToList());
+        var final = records.SelectMany(r => r).ToList();
+        if (pending.Count > 0 || !RecordEquals(final, previous))
             WriteRecord(recordFile, final);
         if (File.Exists(journal))
             File.Delete(journal);
+        TraceStep(clock, "record");
         return new LayoutWriteResult(written, unchanged, pruned);
     }
 
@@ -151,14 +189,39 @@ public static class LayoutWriter
         }
     }
 
-    /// <summary>"nodes/NAME" for a node's entries, "" for the cluster's own.</summary>
-    private static string PartitionOf(LayoutEntry entry)
+    /// <summary>
+    /// The entries by partition: "nodes/NAME" for a node's, "" for the cluster's own. Looked up
+    /// by span, and entries of one node come together: no string is made per entry.
+    /// </summary>
+    private static List<(string Key, List<LayoutEntry> Entries)> Partitions(IEnumerable<LayoutEntry> entries)
     {
-        var path = entry.RelativePath;
+        var partitions = new Dictionary<string, List<LayoutEntry>>(StringComparer.Ordinal);
+        var bySpan = partitions.GetAlternateLookup<ReadOnlySpan<char>>();
+        var currentKey = (string?)null;
+        var current = (List<LayoutEntry>?)null;
+        foreach (var entry in entries)
+        {
+            var key = PartitionOf(entry.RelativePath);
+            if (current is null || !key.SequenceEqual(currentKey))
+            {
+                if (!bySpan.TryGetValue(key, out currentKey, out current))
+                {
+                    currentKey = key.ToString();
+                    current = new List<LayoutEntry>(256);
+                    partitions.Add(currentKey, current);
+                }
+            }
+            current!.Add(entry);
+        }
+        return partitions.Select(p => (p.Key, p.Value)).ToList();
+    }
+
+    private static ReadOnlySpan<char> PartitionOf(string path)
+    {
         if (!path.StartsWith("nodes/", StringComparison.Ordinal))
             return "";
         var end = path.IndexOf('/', "nodes/".Length);
-        return end < 0 ? path : path[..end];
+        return end < 0 ? path : path.AsSpan(0, end);
     }
 
     private static int Depth(string path) => path.AsSpan().Count('/');
@@ -225,8 +288,18 @@ public static class LayoutWriter
     /// still match, the file is ours as written and need not be read again (git's index does
     /// the same); a file edited by hand has another time and is compared and restored.
     /// </summary>
-    private static string RecordValue(string path, LayoutEntry entry) =>
-        entry.Kind == LayoutEntryKind.File ? $"{entry.Fingerprint} {File.GetLastWriteTimeUtc(path).Ticks}" : entry.Fingerprint;
+    private static string RecordValue(string path, LayoutEntry entry, DateTime? written) =>
+        entry.Kind == LayoutEntryKind.File ? $"{entry.Fingerprint} {(written ?? File.GetLastWriteTimeUtc(path)).Ticks}" : entry.Fingerprint;
+
+    /// <summary>
+    /// The absolute path of the file <paramref name="entry"/> may be a hard link of: only a
+    /// generated file of the same content and mode (the fingerprint says both) qualifies.
+    /// </summary>
+    private static string? LinkSource(string root, LayoutEntry entry, Dictionary<string, LayoutEntry> wanted) =>
+        entry.SameAs is { } same && wanted.TryGetValue(same, out var source)
+            && source.Kind == LayoutEntryKind.File && source.Fingerprint == entry.Fingerprint
+            ? Path.Combine(root, same)
+            : null;
 
     private static DiskState Compare(string path, LayoutEntry entry, string? recorded)
     {
@@ -248,30 +321,32 @@ public static class LayoutWriter
         return current ? DiskState.Current : DiskState.Different;
     }
 
-    /// <summary>Creates an entry where nothing is: no temporary needed, nothing to replace.</summary>
-    private static void Create(string path, LayoutEntry entry)
+    /// <summary>
+    /// Creates an entry where nothing is: no temporary needed, nothing to replace. Returns a
+    /// file's modification time, for the record.
+    /// </summary>
+    private static DateTime? Create(string path, LayoutEntry entry, string? linkSource, ConcurrentDictionary<string, DateTime> linkSources)
     {
         switch (entry.Kind)
         {
             case LayoutEntryKind.Directory:
-                System.IO.Directory.CreateDirectory(path, entry.Mode);
-                if (NeedsChmod(entry.Mode))
-                    File.SetUnixFileMode(path, entry.Mode);
-                break;
+                FreshEntries.Directory(path, entry.Mode);
+                return null;
             case LayoutEntryKind.Symlink:
-                File.CreateSymbolicLink(path, entry.LinkTarget!);
-                break;
+                FreshEntries.Symlink(path, entry.LinkTarget!);
+                return null;
+            case LayoutEntryKind.Seed:
+                FreshEntries.File(path, [], entry.Mode);
+                return null;
             default:
-                // OpenHandle (lighter than a FileStream) creates with 0666 less the umask.
-                using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, 0))
-                    RandomAccess.Write(handle, entry.Content ?? [], 0);
-                if (entry.Mode != ((UnixFileMode)0b110_110_110 & ~UmaskBits))
-                    File.SetUnixFileMode(path, entry.Mode);
-                break;
+                // A hard link shares its source's inode, so its time is the source's.
+                if (linkSource is not null && FreshEntries.TryHardLink(linkSource, path))
+                    return linkSources.GetOrAdd(linkSource, File.GetLastWriteTimeUtc);
+                return FreshEntries.File(path, entry.Content, entry.Mode);
         }
     }
 
-    private static void Apply(string path, LayoutEntry entry)
+    private static void Apply(string path, LayoutEntry entry, string? linkSource)
     {
         if (new DirectoryInfo(path) is { Exists: true, LinkTarget: null })
             throw new IOException($"a directory is in the way of generated {entry.Kind.ToString().ToLowerInvariant()} '{path}'");
@@ -288,7 +363,8 @@ public static class LayoutWriter
                     File.SetUnixFileMode(path, entry.Mode);
                 break;
             default:
-                AtomicFile.WriteAllBytes(path, entry.Content, entry.Mode);
+                if (linkSource is null || !AtomicFile.TryHardLink(linkSource, path))
+                    AtomicFile.WriteAllBytes(path, entry.Content, entry.Mode);
                 break;
         }
     }
@@ -348,21 +424,52 @@ public static class LayoutWriter
     /// <summary>Every path the last completed generation under <paramref name="root"/> wrote.</summary>
     public static IReadOnlyCollection<string> GeneratedPaths(string root) => ReadRecord(Path.Combine(root, RecordPath)).Keys;
 
-    private static void WriteJournal(string journal, List<string> added) =>
-        WriteLines(journal, added.Count, added.Select(path => ("pending", path)));
+    private const string JournalPending = "pending", JournalTree = "tree";
 
-    private static void WriteRecord(string recordFile, Dictionary<string, string> record) =>
-        WriteLines(recordFile, record.Count, record.Select(p => (p.Value, p.Key)));
-
-    /// <summary>"fingerprint TAB path" lines, the format of the record and of the journal.</summary>
-    private static void WriteLines(string file, int count, IEnumerable<(string Fingerprint, string Path)> lines)
+    /// <summary>
+    /// The paths an interrupted generation may have created, added to <paramref name="into"/>
+    /// as unknown: a "tree" line stands for everything now in that folder, found without
+    /// following links (a link may point out of the cluster root).
+    /// </summary>
+    private static Dictionary<string, string> ReadJournal(string root, string journal, Dictionary<string, string> into)
     {
-        var text = new StringBuilder(count * 96);
-        foreach (var (fingerprint, path) in lines)
-            text.Append(fingerprint).Append('\t').Append(path).Append('\n');
-        AtomicFile.WriteAllBytes(file, Encoding.UTF8.GetBytes(text.ToString()), null);
+        var lines = ReadRecord(journal);
+        foreach (var (path, kind) in lines)
+        {
+            into.TryAdd(path, JournalPending);
+            if (kind == JournalTree && new DirectoryInfo(Path.Combine(root, path)) is { Exists: true, LinkTarget: null } tree)
+                AddTree(root, tree, into);
+        }
+        return into;
     }
 
-    private static bool RecordEquals(Dictionary<string, string> a, Dictionary<string, string> b) =>
-        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+    private static void AddTree(string root, DirectoryInfo directory, Dictionary<string, string> into)
+    {
+        foreach (var entry in directory.EnumerateFileSystemInfos())
+        {
+            into.TryAdd(Path.GetRelativePath(root, entry.FullName), JournalPending);
+            if (entry is DirectoryInfo { LinkTarget: null } sub)
+                AddTree(root, sub, into);
+        }
+    }
+
+    private static void WriteRecord(string recordFile, List<(string Path, string Value)> record) =>
+        WriteLines(recordFile, record.Select(p => (p.Value, p.Path)));
+
+    /// <summary>"fingerprint TAB path" lines, the format of the record and of the journal.</summary>
+    private static void WriteLines(string file, IEnumerable<(string Fingerprint, string Path)> lines) =>
+        AtomicFile.Write(file, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16);
+            foreach (var (fingerprint, path) in lines)
+            {
+                writer.Write(fingerprint);
+                writer.Write('\t');
+                writer.Write(path);
+                writer.Write('\n');
+            }
+        });
+
+    private static bool RecordEquals(List<(string Path, string Value)> a, Dictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Path, out var v) && v == p.Value);
 }

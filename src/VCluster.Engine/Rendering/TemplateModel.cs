@@ -20,7 +20,9 @@ public sealed class TemplateModel
     public TemplateModel(ClusterPlan plan, GanetiInstallation ganeti)
     {
         _ganeti = GanetiObject(ganeti);
-        _nodes = plan.Nodes.ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
+        // Each node's values are independent of the others': build them on every core.
+        var nodeObjects = plan.Nodes.AsParallel().AsOrdered().Select(n => NodeObject(n, plan, ganeti)).ToList();
+        _nodes = plan.Nodes.Select((n, i) => (n.Name, nodeObjects[i])).ToDictionary(p => p.Name, p => p.Item2);
         var sandbox = SandboxLayout.For(plan, ganeti);
         _cluster = new ScriptObject
         {

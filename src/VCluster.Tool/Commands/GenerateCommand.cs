@@ -43,7 +43,7 @@ public sealed class GenerateCommand : ToolCommand
         {
             TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
             GanetiRoot = GanetiRoot,
-            CacheDirectory = Path.Combine(root, ".state", "cache"),
+            CacheDirectory = VCluster.Engine.Ganeti.GanetiInstallation.UserCacheDirectory() ?? Path.Combine(root, ".state", "cache"),
         }, cancellation);
         console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
             $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");

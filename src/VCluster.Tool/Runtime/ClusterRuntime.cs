@@ -67,7 +67,6 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
         cancellation.ThrowIfCancellationRequested();
 
-        EnsureHostKeys(cancellation);
         EnsureSshListeners(state!, manifest.Nodes);
         state!.Save(StateDir);
 
@@ -75,6 +74,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var members = ClusterMembers();
         if (members.Count == 0)
         {
+            EnsureHostKey(master, cancellation);
             Step($"{master.Name}: gnt-cluster init {manifest.Name}");
             RunOnNode(master, InitCommand(), "gnt-cluster init", TimeSpan.FromMinutes(5), cancellation);
             members = [master.Name];
@@ -193,20 +193,21 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }).ToList();
     }
 
-    private void EnsureHostKeys(CancellationToken cancellation)
+    /// <summary>
+    /// <c>gnt-cluster init</c> reads the master's SSH host key (for the cluster's known_hosts).
+    /// The other nodes need none of their own: joining copies the master's host keys onto the
+    /// new node (prepare-node-join), as on a real cluster.
+    /// </summary>
+    private void EnsureHostKey(ManifestNode node, CancellationToken cancellation)
     {
-        var missing = manifest.Nodes.Where(n => !File.Exists(Path.Combine(n.Root, "etc/ssh/ssh_host_rsa_key.pub"))).ToList();
-        if (missing.Count == 0)
+        var key = Path.Combine(node.Root, "etc/ssh/ssh_host_rsa_key");
+        if (File.Exists(key + ".pub"))
             return;
-        Step($"creating SSH host keys for {missing.Count} node(s)");
-        ForEachNode(missing.Select(n => n.Name), node =>
-        {
-            // gnt-cluster init and node add read the node's host key, even with --no-ssh-init.
-            var result = Shell.Run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", $"root@{node.Name}",
-                "-f", Path.Combine(node.Root, "etc/ssh/ssh_host_rsa_key")], TimeSpan.FromMinutes(1), cancellation);
-            if (!result.Succeeded)
-                throw Failure(node.Name, "ssh-keygen", result.Tail(3));
-        }, cancellation);
+        Step($"{node.Name}: creating its SSH host key");
+        var result = Shell.Run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", $"root@{node.Name}", "-f", key],
+            TimeSpan.FromMinutes(1), cancellation);
+        if (!result.Succeeded)
+            throw Failure(node.Name, "ssh-keygen", result.Tail(3));
     }
 
     /// <summary>gnt-node add waits for TCP port 22 on the new node: a listener answers it.</summary>
