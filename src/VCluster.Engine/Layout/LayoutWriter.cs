@@ -58,11 +58,9 @@ public static class LayoutWriter
         // about to create, so that an interrupted build can still prune what it wrote. A node
         // tree that does not exist yet is named once: all that will be in it is this
         // generation's (the manifest, written last, names no such node before it completes).
-        TraceStep(clock, "wanted");
         var journal = Path.Combine(root, JournalPath);
         previous = ReadJournal(root, journal, previous);
         var partitions = Partitions(wanted.Values.Where(e => e != last));
-        TraceStep(clock, "partitions");
         var fresh = partitions.Select(p => p.Key).Where(key => key.Length > 0 && !Path.Exists(Path.Combine(root, key))).ToHashSet(StringComparer.Ordinal);
         var pending = new List<(string Kind, string Path)>();
         foreach (var partition in partitions)
