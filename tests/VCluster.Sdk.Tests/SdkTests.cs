@@ -59,6 +59,31 @@ public sealed class SdkTests
     }
 
     [TestMethod]
+    public void ANewerInputWithTheSameResultRegeneratesOnceThenSkips()
+    {
+        var repo = NewRepository();
+        var template = Write(repo, "motd.sbn", "node {{ node.name }}\n");
+        Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup><VClusterNodeCount>2</VClusterNodeCount></PropertyGroup>
+              <ItemGroup><VClusterTemplate Include="motd.sbn" OutputPath="etc/motd" /></ItemGroup>
+            </Project>
+            """);
+        Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
+        // As after an SDK update that changes nothing in the output: an input is newer.
+        Thread.Sleep(50);
+        File.SetLastWriteTimeUtc(template, DateTime.UtcNow);
+
+        var second = Build(repo, "cluster.proj");
+        var third = Build(repo, "cluster.proj");
+
+        Assert.AreEqual(0, second.ExitCode, second.Output);
+        StringAssert.Contains(second.Output, "0 written");
+        Assert.AreEqual(0, third.ExitCode, third.Output);
+        StringAssert.Contains(third.Output, "Skipping target \"_VClusterGenerateCore\" because all output files are up-to-date");
+    }
+
+    [TestMethod]
     public void ChangingAPropertyRegeneratesAndRemovingANodePrunesIt()
     {
         var repo = NewRepository();
