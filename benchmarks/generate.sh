@@ -41,7 +41,26 @@ dotnet build big.proj -nodeReuse:false -v:q > /dev/null
 sdk=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/vcluster.sdk/*/Sdk | head -1)
 sed -e "s#<Project Sdk=\"VCluster.Sdk\">#<Project><Import Project=\"$sdk/Sdk.props\" />#" -e "s#</Project>#<Import Project=\"$sdk/Sdk.targets\" /></Project>#" big.proj > direct.proj
 dotnet build direct.proj -nodeReuse:false -v:q > /dev/null
-for p in big direct empty; do
+# An SDK that does nothing, delivered the same way (NuGet feed, global.json): what any SDK
+# from NuGet costs a no-op build before its own evaluation.
+mkdir -p nullsdk/Sdk feed
+echo '<Project />' > nullsdk/Sdk/Sdk.props
+echo '<Project><Target Name="Build" /><Target Name="Restore" /></Project>' > nullsdk/Sdk/Sdk.targets
+cat > nullsdk/Null.Sdk.csproj <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework><PackageType>MSBuildSdk</PackageType><PackageId>Null.Sdk</PackageId>
+    <Version>1.0.0</Version><IncludeBuildOutput>false</IncludeBuildOutput><NoWarn>NU5128</NoWarn>
+  </PropertyGroup>
+  <ItemGroup><None Include="Sdk/**" Pack="true" PackagePath="Sdk/" /></ItemGroup>
+</Project>
+XML
+dotnet pack nullsdk -o feed -nodeReuse:false -v:q > /dev/null
+sed -i "s#</packageSources>#<add key=\"null\" value=\"$work/feed\" /></packageSources>#" nuget.config
+sed -i 's#"msbuild-sdks": {#"msbuild-sdks": { "Null.Sdk": "1.0.0",#' global.json
+echo '<Project Sdk="Null.Sdk" />' > null.proj
+dotnet build null.proj -nodeReuse:false -v:q > /dev/null
+for p in big direct null empty; do
   for i in $(seq "$runs"); do
     /usr/bin/time -f "%e" -o t.txt dotnet build $p.proj -nodeReuse:false -v:q > /dev/null; cat t.txt
   done | median | sed "s/^/median s $p.proj: /"
