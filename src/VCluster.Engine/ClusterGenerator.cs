@@ -50,7 +50,7 @@ public static class ClusterGenerator
             Console.Error.WriteLine($"trace: build {clock.ElapsedMilliseconds} ms ({entries.Count} entries)");
 
         // The manifest goes last: the tool starts only what a completed generation describes.
-        var layout = LayoutWriter.Write(plan.Root, entries, cancellation, last: manifest.Result);
+        var layout = LayoutWriter.Write(plan.Root, entries, cancellation, last: manifest.GetAwaiter().GetResult());
         if (trace)
             Console.Error.WriteLine($"trace: write {clock.ElapsedMilliseconds} ms");
         return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count + 1);

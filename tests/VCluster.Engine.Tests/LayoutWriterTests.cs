@@ -143,6 +143,49 @@ public sealed class LayoutWriterTests
     }
 
     [TestMethod]
+    public void ANodeTreeDeletedByHandAndLeftHalfWrittenKeepsWhatGanetiWritesInIt()
+    {
+        using var dir = new TempDir();
+        LayoutEntry[] node =
+        [
+            LayoutEntry.Directory("nodes/b/var/lib/ganeti", 0b111_101_101),
+            FileEntry("nodes/b/cmd", "#!/bin/sh\n"),
+        ];
+        LayoutWriter.Write(dir.Path, node);
+        Directory.Delete(dir.Combine("nodes/b"), recursive: true);
+        // Recreating it fails half-way; the manifest of the completed generation still names b.
+        Assert.ThrowsExactly<Diagnostics.VClusterException>(() => LayoutWriter.Write(dir.Path,
+            [.. node, FileEntry("nodes/b/x", "file"), FileEntry("nodes/b/x/y", "under a file")]));
+        // Meanwhile the cluster runs, and Ganeti writes the node's state.
+        File.WriteAllText(dir.Combine("nodes/b/var/lib/ganeti/config.data"), "{}");
+
+        LayoutWriter.Write(dir.Path, node);
+        LayoutWriter.Write(dir.Path, [FileEntry("nodes/a/cmd", "#!/bin/sh\n")]);
+
+        Assert.AreEqual("{}", File.ReadAllText(dir.Combine("nodes/b/var/lib/ganeti/config.data")));
+        Assert.IsFalse(File.Exists(dir.Combine("nodes/b/cmd")));
+    }
+
+    [TestMethod]
+    public void TheLastEntryIsRecordedAndPutInPlaceAfterTheJournalIsGone()
+    {
+        using var dir = new TempDir();
+        var manifest = FileEntry("vcluster.json", "{\"nodes\": [\"a\"]}");
+
+        var first = LayoutWriter.Write(dir.Path, [FileEntry("nodes/a/cmd", "x")], last: manifest);
+        var second = LayoutWriter.Write(dir.Path, [FileEntry("nodes/a/cmd", "x")], last: manifest);
+        var changed = LayoutWriter.Write(dir.Path, [FileEntry("nodes/a/cmd", "x")], last: FileEntry("vcluster.json", "{}"));
+
+        Assert.AreEqual(0, first.Unchanged, "nothing existed before");
+        Assert.AreEqual(0, second.Written);
+        Assert.AreEqual(1, changed.Written);
+        Assert.AreEqual("{}", File.ReadAllText(dir.Combine("vcluster.json")));
+        Assert.IsFalse(File.Exists(dir.Combine(LayoutWriter.JournalPath)));
+        CollectionAssert.Contains(LayoutWriter.GeneratedPaths(dir.Path).ToList(), "vcluster.json");
+        Assert.AreEqual(0, LayoutWriter.Write(dir.Path, [FileEntry("nodes/a/cmd", "x")], last: FileEntry("vcluster.json", "{}")).Written);
+    }
+
+    [TestMethod]
     public void UnwritableRootIsReported()
     {
         using var dir = new TempDir();

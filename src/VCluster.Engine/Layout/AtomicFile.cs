@@ -14,6 +14,51 @@ public static partial class AtomicFile
         Write(path, stream => stream.Write(bytes), mode);
     }
 
+    /// <summary>
+    /// Writes the new content beside <paramref name="path"/> now; <see cref="StagedFile.Commit"/>
+    /// puts it in place later (rename keeps its modification time). Disposed uncommitted, the
+    /// temporary goes and the old file stays.
+    /// </summary>
+    public static StagedFile Stage(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
+    {
+        var temp = TempName(path);
+        var bytes = content.ToArray();
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode ?? DefaultMode }))
+                stream.Write(bytes);
+            if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
+                File.SetUnixFileMode(temp, mode.Value);
+            return new StagedFile(temp, path, File.GetLastWriteTimeUtc(temp));
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public sealed class StagedFile(string temp, string path, DateTime lastWriteTimeUtc) : IDisposable
+    {
+        private bool _committed;
+
+        public DateTime LastWriteTimeUtc { get; } = lastWriteTimeUtc;
+
+        public void Commit()
+        {
+            Rename(temp, path);
+            _committed = true;
+        }
+
+        public void Dispose()
+        {
+            if (!_committed)
+                TryDelete(temp);
+        }
+    }
+
+    private const UnixFileMode DefaultMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
     /// <summary>Writes a file through <paramref name="write"/>, then puts it in place in one step.</summary>
     public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
     {
@@ -24,7 +69,7 @@ public static partial class AtomicFile
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
-                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+                UnixCreateMode = mode ?? DefaultMode,
             }))
             {
                 write(stream);

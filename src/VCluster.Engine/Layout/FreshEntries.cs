@@ -14,7 +14,7 @@ internal static partial class FreshEntries
 {
     // Linux's open(2) flags (the project runs Ganeti, so Linux only).
     private const int WriteOnly = 0x1, Create = 0x40, Exclusive = 0x80, CloseOnExec = 0x80000;
-    private const int CrossDevice = 18, NotPermitted = 1, TooManyLinks = 31;
+    private const int CrossDevice = 18, NotPermitted = 1, TooManyLinks = 31, NotSupported = 95, NoSuchCall = 38;
 
     public static void Directory(string path, UnixFileMode mode)
     {
@@ -51,7 +51,7 @@ internal static partial class FreshEntries
     {
         if (MakeHardLink(existing, path) == 0)
             return true;
-        return Marshal.GetLastPInvokeError() is CrossDevice or NotPermitted or TooManyLinks
+        return Marshal.GetLastPInvokeError() is CrossDevice or NotPermitted or TooManyLinks or NotSupported or NoSuchCall
             ? false
             : throw Failure("link", path);
     }
@@ -68,6 +68,8 @@ internal static partial class FreshEntries
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int MakeHardLink(string existing, string path);
 
+    // open(2) is variadic in C; declared with its three arguments it is called correctly on
+    // x86-64 and arm64 Linux, where variadic arguments travel like fixed ones.
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags, uint mode);
 }

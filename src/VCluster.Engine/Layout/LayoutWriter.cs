@@ -27,8 +27,8 @@ public static class LayoutWriter
     }
 
     /// <param name="last">
-    /// An entry written after every other one and after pruning (the manifest): a reader that
-    /// finds it current finds the whole layout current.
+    /// A file put in place after every other entry, after pruning and after the record (the
+    /// manifest): what it names is complete, and no journal line outlives it.
     /// </param>
     public static LayoutWriteResult Write(string root, IReadOnlyList<LayoutEntry> entries, CancellationToken cancellation = default, LayoutEntry? last = null)
     {
@@ -36,6 +36,7 @@ public static class LayoutWriter
         EnsureWritableRoot(root);
         var recordFile = Path.Combine(root, RecordPath);
         var previous = ReadRecord(recordFile);
+        var knownTrees = Partitions(previous.Keys);
         var wanted = new Dictionary<string, LayoutEntry>(entries.Count, StringComparer.Ordinal);
         foreach (var entry in entries)
             wanted[entry.RelativePath] = entry;
@@ -56,23 +57,25 @@ public static class LayoutWriter
 
         // Until this generation completes, a journal beside the record names the paths it is
         // about to create, so that an interrupted build can still prune what it wrote. A node
-        // tree that does not exist yet is named once: all that will be in it is this
-        // generation's (the manifest, written last, names no such node before it completes).
+        // tree that does not exist and that no completed generation wrote is named once: all
+        // that will be in it is this generation's, since neither the record nor the manifest
+        // (put in place after the journal is gone) names it before this one completes. The
+        // lines of an earlier, unfinished journal are kept.
         var journal = Path.Combine(root, JournalPath);
-        previous = ReadJournal(root, journal, previous);
+        var pending = ReadJournal(root, journal, previous);
         var partitions = Partitions(wanted.Values.Where(e => e != last));
         var fresh = partitions.Select(p => p.Key).Where(key => key.Length > 0 && !Path.Exists(Path.Combine(root, key))).ToHashSet(StringComparer.Ordinal);
-        var pending = new List<(string Kind, string Path)>();
+        var journaled = pending.Count;
         foreach (var partition in partitions)
         {
-            if (fresh.Contains(partition.Key))
+            if (fresh.Contains(partition.Key) && !knownTrees.Contains(partition.Key))
                 pending.Add((JournalTree, partition.Key));
             else
                 pending.AddRange(partition.Entries.Where(e => !previous.ContainsKey(e.RelativePath)).Select(e => (JournalPending, e.RelativePath)));
         }
         if (last is not null && !previous.ContainsKey(last.RelativePath))
             pending.Add((JournalPending, last.RelativePath));
-        if (pending.Count > 0)
+        if (pending.Count > journaled)
             WriteLines(journal, pending);
         TraceStep(clock, "journal");
 
@@ -140,23 +143,52 @@ public static class LayoutWriter
         Parallel.ForEach(partitions.Where(p => p.Key.Length > 0), new ParallelOptions { CancellationToken = cancellation }, WritePartition);
         if (!errors.IsEmpty)
             throw new VClusterException(errors.OrderBy(e => e.Message, StringComparer.Ordinal).Take(20).ToList());
-        var unchanged = wanted.Count - written;
         TraceStep(clock, "entries");
 
         var pruned = Prune(root, previous.Keys.Where(p => !wanted.ContainsKey(p)), wanted.Keys.ToHashSet(StringComparer.Ordinal), cancellation);
-
         TraceStep(clock, "prune");
-        if (last is not null)
-            WriteEntries("", [last]);
-        if (!errors.IsEmpty)
-            throw new VClusterException(errors.ToList());
+
+        // The record names the last file as it will be; the journal goes; then the file is
+        // put in place. Interrupted in between, the next generation finds it different and
+        // writes it again.
         var final = records.SelectMany(r => r).ToList();
+        using var staged = last is null ? null : Stage(root, last, previous, final);
+        if (staged is not null)
+            written++;
         if (pending.Count > 0 || !RecordEquals(final, previous))
             WriteRecord(recordFile, final);
         if (File.Exists(journal))
             File.Delete(journal);
+        staged?.Commit();
         TraceStep(clock, "record");
-        return new LayoutWriteResult(written, unchanged, pruned);
+        return new LayoutWriteResult(written, wanted.Count - written, pruned);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="last"/>'s record line to <paramref name="final"/>; when the file on
+    /// disk differs, writes the new one beside it, to be put in place by the caller.
+    /// </summary>
+    private static AtomicFile.StagedFile? Stage(string root, LayoutEntry last, Dictionary<string, string> previous, List<(string Path, string Value)> final)
+    {
+        if (last.Kind != LayoutEntryKind.File)
+            throw new ArgumentException("the last entry must be a file", nameof(last));
+        var path = Path.Combine(root, last.RelativePath);
+        try
+        {
+            previous.TryGetValue(last.RelativePath, out var recorded);
+            if (Compare(path, last, recorded) == DiskState.Current)
+            {
+                final.Add((last.RelativePath, RecordValue(path, last, null)));
+                return null;
+            }
+            var staged = AtomicFile.Stage(path, last.Content, last.Mode);
+            final.Add((last.RelativePath, RecordValue(path, last, staged.LastWriteTimeUtc)));
+            return staged;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.WriteFailed, $"cannot write '{path}': {e.Message}"));
+        }
     }
 
     /// <summary>Deletes every path the last generation wrote (for VClusterClean); run-time state stays.</summary>
@@ -212,6 +244,16 @@ public static class LayoutWriter
             current!.Add(entry);
         }
         return partitions.Select(p => (p.Key, p.Value)).ToList();
+    }
+
+    /// <summary>The partitions that <paramref name="paths"/> lie in.</summary>
+    private static HashSet<string> Partitions(IEnumerable<string> paths)
+    {
+        var partitions = new HashSet<string>(StringComparer.Ordinal);
+        var bySpan = partitions.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var path in paths)
+            bySpan.Add(PartitionOf(path));
+        return partitions;
     }
 
     private static ReadOnlySpan<char> PartitionOf(string path)
@@ -291,10 +333,11 @@ public static class LayoutWriter
 
     /// <summary>
     /// The absolute path of the file <paramref name="entry"/> may be a hard link of: only a
-    /// generated file of the same content and mode (the fingerprint says both) qualifies.
+    /// generated file of the cluster's own (written before any node's) with the same content
+    /// and mode (the fingerprint says both) qualifies.
     /// </summary>
     private static string? LinkSource(string root, LayoutEntry entry, Dictionary<string, LayoutEntry> wanted) =>
-        entry.SameAs is { } same && wanted.TryGetValue(same, out var source)
+        entry.SameAs is { } same && PartitionOf(same).Length == 0 && wanted.TryGetValue(same, out var source)
             && source.Kind == LayoutEntryKind.File && source.Fingerprint == entry.Fingerprint
             ? Path.Combine(root, same)
             : null;
@@ -425,11 +468,11 @@ public static class LayoutWriter
     private const string JournalPending = "pending", JournalTree = "tree";
 
     /// <summary>
-    /// The paths an interrupted generation may have created, added to <paramref name="into"/>
-    /// as unknown: a "tree" line stands for everything now in that folder, found without
-    /// following links (a link may point out of the cluster root).
+    /// The lines of an unfinished journal; the paths they name are added to
+    /// <paramref name="into"/> as unknown: a "tree" line stands for everything now in that
+    /// folder, found without following links (a link may point out of the cluster root).
     /// </summary>
-    private static Dictionary<string, string> ReadJournal(string root, string journal, Dictionary<string, string> into)
+    private static List<(string Kind, string Path)> ReadJournal(string root, string journal, Dictionary<string, string> into)
     {
         var lines = ReadRecord(journal);
         foreach (var (path, kind) in lines)
@@ -438,7 +481,7 @@ public static class LayoutWriter
             if (kind == JournalTree && new DirectoryInfo(Path.Combine(root, path)) is { Exists: true, LinkTarget: null } tree)
                 AddTree(root, tree, into);
         }
-        return into;
+        return lines.Select(l => (l.Value, l.Key)).ToList();
     }
 
     private static void AddTree(string root, DirectoryInfo directory, Dictionary<string, string> into)
