@@ -5,18 +5,14 @@
 # instance), and report instances per minute for each batch. Needs ./eng/setup.sh first.
 # Usage: benchmarks/instances.sh [NODES=50] [BATCHES="100 150 250"] (cumulative 100, 250, 500)
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/cluster.sh"
 nodes=${1:-50}; batches=${2:-100 150 250}
 total=0; for b in $batches; do total=$((total + b)); done
-work=$(mktemp -d /tmp/vci.XXXX)
-tool="dotnet $repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll"
-[ -f "$repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll" ] || dotnet build "$repo/src/VCluster.Tool" -c Release -v:q >/dev/null
-m="--manifest $work/c/vcluster.json"
-trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+bench_work vci
 $tool generate --root "$work/c" --nodes "$nodes" --instances "$total" --network 198.18.0.0/15 >/dev/null
 start=$(date +%s.%N)
 $tool up $m --timeout 1200 >/dev/null
-echo "nodes=$nodes up_s=$(echo "$(date +%s.%N) - $start" | bc)"
+echo "nodes=$nodes up_s=$(since "$start")"
 master=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["master"])' "$work/c/vcluster.json")
 first=1
 for batch in $batches; do
@@ -29,7 +25,7 @@ json.dump([{"instance_name": "inst%d" % i, "mode": "create", "disk_template": "d
 PY
   start=$(date +%s.%N)
   $tool exec $m "$master" -- gnt-instance batch-create -I hail "$work/c/batch.json" > "$work/batch.log" 2>&1 || { tail -20 "$work/batch.log"; exit 1; }
-  seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  seconds=$(since "$start")
   running=$($tool exec $m "$master" -- gnt-instance list --no-headers -o status | grep -c running)
   echo "batch=$batch instances_after=$((first + batch - 1)) running=$running seconds=$seconds per_minute=$(echo "scale=1; $batch * 60 / $seconds" | bc)"
   first=$((first + batch))

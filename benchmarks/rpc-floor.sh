@@ -5,17 +5,13 @@
 # CPU from /proc, the caller's from os.times()). Needs ./eng/setup.sh first.
 # Usage: benchmarks/rpc-floor.sh [NODES]
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/cluster.sh"
 nodes=${1:-50}
-work=$(mktemp -d /tmp/vcr.XXXX)
-tool="dotnet $repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll"
-[ -f "$repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll" ] || dotnet build "$repo/src/VCluster.Tool" -c Release -v:q >/dev/null
-m="--manifest $work/c/vcluster.json"
-trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+bench_work vcr
 $tool generate --root "$work/c" --nodes "$nodes" >/dev/null
 start=$(date +%s.%N)
 $tool up $m --timeout 900 >/dev/null
-echo "nodes=$nodes fresh_up_s=$(echo "$(date +%s.%N) - $start" | bc)"
+echo "nodes=$nodes fresh_up_s=$(since "$start")"
 echo "rpcs_answered=$(cat "$work"/c/nodes/*/var/log/ganeti/node-daemon.log | grep -c 'POST /')"
 cat "$work"/c/nodes/*/var/log/ganeti/node-daemon.log | grep -oE 'POST /[a-z_]+' | sort | uniq -c | sort -rn
 

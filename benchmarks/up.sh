@@ -3,17 +3,13 @@
 # (fresh: init + node adds; resumed: after down), `down` time, and resident memory per node
 # (sum of its daemons' VmRSS). Needs ./eng/setup.sh first. Usage: benchmarks/up.sh NODES
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/cluster.sh"
 nodes=${1:-3}
-work=$(mktemp -d /tmp/vcu.XXXX)
-tool="dotnet $repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll"
-[ -f "$repo/src/VCluster.Tool/bin/Release/net10.0/dotnet-vcluster.dll" ] || dotnet build "$repo/src/VCluster.Tool" -c Release -v:q >/dev/null
-m="--manifest $work/c/vcluster.json"
-trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+bench_work vcu
 network=192.0.2.0/24; [ "$nodes" -gt 200 ] && network=198.18.0.0/15
 $tool generate --root "$work/c" --nodes "$nodes" --network "$network" >/dev/null
 
-t() { local s=$(date +%s.%N); "$@" >&2 || { echo "failed: $*" >&2; exit 1; }; echo "$(date +%s.%N) - $s" | bc; }
+t() { local s=$(date +%s.%N); "$@" >&2 || { echo "failed: $*" >&2; exit 1; }; since "$s"; }
 echo "nodes=$nodes fresh_up_s=$(t $tool up $m --timeout 600)"
 rss() {
   $tool status $m --json | python3 -c '

@@ -8,10 +8,14 @@ namespace VCluster.Engine;
 /// </summary>
 public static partial class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
+    public static void WriteAllBytes(string path, byte[] content, UnixFileMode? mode) =>
+        Write(path, stream => stream.Write(content), mode);
+
+    /// <summary>Writes a file through <paramref name="write"/>, then puts it in place in one step.</summary>
+    public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
     {
-        var bytes = content.ToArray();
-        Write(path, stream => stream.Write(bytes), mode);
+        using var staged = Stage(path, write, mode);
+        staged.Commit();
     }
 
     /// <summary>
@@ -19,14 +23,21 @@ public static partial class AtomicFile
     /// puts it in place later (rename keeps its modification time). Disposed uncommitted, the
     /// temporary goes and the old file stays.
     /// </summary>
-    public static StagedFile Stage(string path, ReadOnlySpan<byte> content, UnixFileMode? mode)
+    public static StagedFile Stage(string path, Action<Stream> write, UnixFileMode? mode)
     {
         var temp = TempName(path);
-        var bytes = content.ToArray();
         try
         {
-            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode ?? DefaultMode }))
-                stream.Write(bytes);
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+            }))
+            {
+                write(stream);
+            }
+            // The umask narrowed the create mode; the declared mode is what the node must see.
             if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
                 File.SetUnixFileMode(temp, mode.Value);
             return new StagedFile(temp, path, File.GetLastWriteTimeUtc(temp));
@@ -54,35 +65,6 @@ public static partial class AtomicFile
         {
             if (!_committed)
                 TryDelete(temp);
-        }
-    }
-
-    private const UnixFileMode DefaultMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    /// <summary>Writes a file through <paramref name="write"/>, then puts it in place in one step.</summary>
-    public static void Write(string path, Action<Stream> write, UnixFileMode? mode = null)
-    {
-        var temp = TempName(path);
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode ?? DefaultMode,
-            }))
-            {
-                write(stream);
-            }
-            // The umask narrowed the create mode; the declared mode is what the node must see.
-            if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
-                File.SetUnixFileMode(temp, mode.Value);
-            Rename(temp, path);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
         }
     }
 

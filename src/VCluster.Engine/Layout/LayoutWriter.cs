@@ -181,7 +181,7 @@ public static class LayoutWriter
                 final.Add((last.RelativePath, RecordValue(path, last, null)));
                 return null;
             }
-            var staged = AtomicFile.Stage(path, last.Content, last.Mode);
+            var staged = AtomicFile.Stage(path, stream => stream.Write(last.Content!), last.Mode);
             final.Add((last.RelativePath, RecordValue(path, last, staged.LastWriteTimeUtc)));
             return staged;
         }
@@ -405,7 +405,7 @@ public static class LayoutWriter
                 break;
             default:
                 if (linkSource is null || !AtomicFile.TryHardLink(linkSource, path))
-                    AtomicFile.WriteAllBytes(path, entry.Content, entry.Mode);
+                    AtomicFile.WriteAllBytes(path, entry.Content!, entry.Mode);
                 break;
         }
     }

@@ -21,8 +21,7 @@ public sealed class TemplateModel
     {
         _ganeti = GanetiObject(ganeti);
         // Each node's values are independent of the others': build them on every core.
-        var nodeObjects = plan.Nodes.AsParallel().AsOrdered().Select(n => NodeObject(n, plan, ganeti)).ToList();
-        _nodes = plan.Nodes.Select((n, i) => (n.Name, nodeObjects[i])).ToDictionary(p => p.Name, p => p.Item2);
+        _nodes = plan.Nodes.AsParallel().ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
         var sandbox = SandboxLayout.For(plan, ganeti);
         _cluster = new ScriptObject
         {
