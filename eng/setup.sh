@@ -20,9 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A package re-packed with the same version would otherwise be served stale from the cache.
-cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-rm -rf "$cache/vcluster.sdk" "$cache/dotnet-vcluster"
-dotnet pack VClusterSdk.sln -c Release -o artifacts/packages -nodeReuse:false -v:q -nologo
+# Every source tree packs its own version (eng/version.sh), pinned where the repository uses
+# it: the user's package cache keeps what other checkouts packed, untouched.
+version=$(eng/version.sh --pin)
+rm -f artifacts/packages/*.nupkg   # this checkout's feed holds only what it packs now
+dotnet pack VClusterSdk.sln -c Release -o artifacts/packages -p:VersionSuffix="${version#*-}" -nodeReuse:false -v:q -nologo
 dotnet tool restore
-echo "setup: done (packages in artifacts/packages)"
+echo "setup: done (VCluster.Sdk and dotnet-vcluster $version in artifacts/packages)"
