@@ -56,6 +56,9 @@ public static class ClusterGenerator
         return new GenerationResult(plan, Path.Combine(plan.Root, ClusterManifest.FileName), layout, clock.Elapsed, entries.Count + 1);
     }
 
+    /// <summary>The script that builds the sandbox (templates/cluster/sandbox.sbn), relative to the root.</summary>
+    public const string SandboxSetupPath = ".state/sandbox/setup";
+
     public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
     {
         var layout = SandboxLayout.For(plan, ganeti);
@@ -66,15 +69,17 @@ public static class ClusterGenerator
             SharedFileStorageDir = layout.SharedFileStorageDir,
             SharedFolder = layout.SharedFolder,
             Bridge = layout.Bridge,
-            BinDir = Path.Combine(plan.Root, "bin"),
+            BinDir = Path.Combine(plan.SandboxRoot, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),
-            Group = Path.Combine(plan.Root, ".state", "sandbox", "group"),
-            Hosts = Path.Combine(plan.Root, ".state", "sandbox", "hosts"),
+            Setup = Path.Combine(plan.Root, SandboxSetupPath),
+            Group = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "group"),
+            Hosts = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "hosts"),
         };
         return new ClusterManifest
         {
             Name = plan.Name,
             Root = plan.Root,
+            SandboxRoot = plan.SandboxRoot,
             Network = plan.Network.ToString(),
             Netmask = plan.Network.Netmask,
             PrefixLength = plan.Network.PrefixLength,
@@ -96,6 +101,7 @@ public static class ClusterGenerator
                 Address = n.Address.ToString(),
                 Master = n.IsMaster,
                 Root = n.Root,
+                SandboxRoot = n.SandboxRoot,
                 Prefix = n.Prefix,
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
@@ -119,24 +125,24 @@ public static class ClusterGenerator
         };
     }
 
-    /// <summary>What makes a process one virtual node: Ganeti's own variables plus nss_wrapper's.</summary>
     /// <summary>
     /// nss_wrapper keeps host entries in a fixed-size table (100 by default, and every name
     /// and address takes one): size it for the cluster's hosts map, with room to spare.
     /// </summary>
     public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + 1));
 
+    /// <summary>What makes a process one virtual node, inside the sandbox: Ganeti's own variables plus nss_wrapper's.</summary>
     public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload) => new()
     {
         ["NSS_WRAPPER_MAX_HOSTENTS"] = maxHostEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["GANETI_ROOTDIR"] = node.Root,
+        ["GANETI_ROOTDIR"] = node.SandboxRoot,
         ["GANETI_HOSTNAME"] = node.Name,
-        ["HOME"] = Path.Combine(node.Root, "root"),
+        ["HOME"] = Path.Combine(node.SandboxRoot, "root"),
         // luxid runs jobs with its own PYTHONPATH but keeps this: the user site's .pth file puts
         // the node's installation first, so job code sees the node's constants too.
         ["PYTHONUSERBASE"] = Path.Combine(node.Prefix, "pyuser"),
         ["LD_PRELOAD"] = preload,
-        ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.Root, "etc", "vcluster", "passwd"),
+        ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.SandboxRoot, "etc", "vcluster", "passwd"),
         ["NSS_WRAPPER_GROUP"] = sandbox.Group,
         ["NSS_WRAPPER_HOSTS"] = sandbox.Hosts,
         ["NSS_WRAPPER_HOSTNAME"] = node.Name,

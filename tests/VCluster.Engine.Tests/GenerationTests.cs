@@ -14,14 +14,15 @@ public sealed class GenerationTests
     private static GenerationResult Generate(TempDir dir, ClusterSpec? spec = null) =>
         ClusterGenerator.Generate(spec ?? new ClusterSpec { Root = dir.Combine("c") }, Options(dir.Combine("cache")));
 
-    private static string RunPython(string node, string code)
+    /// <summary>Runs Python as <paramref name="node"/>'s processes run, inside a sandbox's view of the cluster.</summary>
+    private static string RunPython(ClusterPlan plan, NodePlan node, string code)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(code);
-        start.Environment["GANETI_ROOTDIR"] = node;
-        start.Environment["GANETI_HOSTNAME"] = Path.GetFileName(node);
-        using var process = Process.Start(start)!;
+        start.Environment["GANETI_ROOTDIR"] = node.SandboxRoot;
+        start.Environment["GANETI_HOSTNAME"] = node.Name;
+        using var process = StartInSandbox(plan, start);
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
@@ -37,16 +38,16 @@ public sealed class GenerationTests
         var node2 = result.Plan.Nodes[1];
         var share = Path.Combine(node2.Prefix, "share/ganeti/3.0");
 
-        var output = RunPython(node2.Root,
+        var output = RunPython(result.Plan, node2,
             $"import sys; sys.path.insert(0, '{share}'); from ganeti import constants, pathutils; " +
             "print(pathutils.DAEMON_UTIL); print(constants.DEV_CONSOLE); print(constants.OS_SEARCH_PATH[0]); " +
             "print(pathutils.DATA_DIR); print(constants.ENABLE_METAD); print(constants.CONFD_USER)");
 
         var lines = output.Split('\n');
         Assert.AreEqual(Path.Combine(node2.Prefix, "lib/ganeti/daemon-util"), lines[0]);
-        Assert.AreEqual(Path.Combine(node2.Root, "dev/console"), lines[1]);
-        Assert.AreEqual(Path.Combine(result.Plan.Root, "os"), lines[2]);
-        Assert.AreEqual(node2.Root + "/var/lib/ganeti", lines[3]);
+        Assert.AreEqual(Path.Combine(node2.SandboxRoot, "dev/console"), lines[1]);
+        Assert.AreEqual(Path.Combine(result.Plan.SandboxRoot, "os"), lines[2]);
+        Assert.AreEqual(node2.SandboxRoot + "/var/lib/ganeti", lines[3]);
         Assert.AreEqual("False", lines[4]);
         Assert.AreEqual("gnt-confd", lines[5], "installed values stay");
     }
@@ -63,7 +64,7 @@ public sealed class GenerationTests
         foreach (var (node, memory, cpus) in new[] { (result.Plan.Nodes[0], 8192, 8), (result.Plan.Nodes[1], 1024, 2) })
         {
             var share = Path.Combine(node.Prefix, "share/ganeti/3.0");
-            var output = RunPython(node.Root,
+            var output = RunPython(result.Plan, node,
                 $"import sys; sys.path.insert(0, '{share}'); from ganeti.hypervisor import hv_fake; " +
                 "info = hv_fake.FakeHypervisor().GetLinuxNodeInfo(); " +
                 "print(info['memory_total'], info['memory_free'], info['cpu_total']); " +
@@ -82,13 +83,13 @@ public sealed class GenerationTests
         var result = Generate(dir);
         var (node1, node2) = (result.Plan.Nodes[0], result.Plan.Nodes[1]);
         var share = Path.Combine(node2.Prefix, "share/ganeti/3.0");
-        var output = RunPython(node2.Root,
+        var output = RunPython(result.Plan, node2,
             $"import sys; sys.path.insert(0, '{share}'); import ganeti; from ganeti import backend; " +
-            $"print(ganeti._vcluster_localize('{node1.Root}/var/lib/ganeti/export/i1.new/d0')); " +
+            $"print(ganeti._vcluster_localize('{node1.SandboxRoot}/var/lib/ganeti/export/i1.new/d0')); " +
             $"print(ganeti._vcluster_localize('/srv/ganeti/export/x')); " +
             "print(backend.ExportInfo.__qualname__)");
         var lines = output.Split('\n');
-        Assert.AreEqual($"{node2.Root}/var/lib/ganeti/export/i1.new/d0", lines[0]);
+        Assert.AreEqual($"{node2.SandboxRoot}/var/lib/ganeti/export/i1.new/d0", lines[0]);
         Assert.AreEqual("/srv/ganeti/export/x", lines[1], "paths outside the node trees stay");
         StringAssert.Contains(lines[2], "_vcluster_patch_backend", "noded's backend is the patched one");
     }
@@ -101,13 +102,14 @@ public sealed class GenerationTests
         var manifest = ClusterManifest.Load(result.ManifestPath);
         Assert.AreEqual("/srv", manifest.Sandbox.StorageMount);
         Assert.AreEqual("/srv/ganeti/file-storage", manifest.Sandbox.FileStorageDir);
-        Assert.AreEqual(Path.Combine(result.Plan.Root, "shared-file-storage"), manifest.Sandbox.SharedFolder);
+        Assert.AreEqual("/mnt/shared-file-storage", manifest.Sandbox.SharedFolder);
+        Assert.IsTrue(Directory.Exists(Path.Combine(result.Plan.Root, "shared-file-storage")));
         foreach (var node in result.Plan.Nodes)
         {
             Assert.IsTrue(Directory.Exists(node.Root + "/srv/ganeti/file-storage"), node.Name);
             Assert.AreEqual("/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage",
                 string.Join('\n', File.ReadAllLines(node.Root + "/etc/ganeti/file-storage-paths").Where(l => !l.StartsWith('#'))));
-            StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), $"mount --bind");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), $"mount -n --bind");
         }
     }
 
@@ -129,13 +131,14 @@ public sealed class GenerationTests
     public void EntryPointsRunWithTheNodesInstallation()
     {
         using var dir = new TempDir();
-        var node = Generate(dir).Plan.Nodes[0];
+        var plan = Generate(dir).Plan;
+        var node = plan.Nodes[0];
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-v", Path.Combine(node.Prefix, "sbin/gnt-cluster"), "--version" })
             start.ArgumentList.Add(arg);
-        start.Environment["GANETI_ROOTDIR"] = node.Root;
+        start.Environment["GANETI_ROOTDIR"] = node.SandboxRoot;
         start.Environment["GANETI_HOSTNAME"] = node.Name;
-        using var process = Process.Start(start)!;
+        using var process = StartInSandbox(plan, start);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var imports = process.StandardError.ReadToEnd();
         process.WaitForExit();
@@ -156,7 +159,7 @@ public sealed class GenerationTests
 
         Assert.AreEqual(File.ReadAllText("/usr/share/ganeti/3.0/gnt-node"), File.ReadAllText(copy));
         foreach (var node in result.Plan.Nodes)
-            Assert.AreEqual(Inode(copy), Inode(Path.Combine(node.Prefix, "share/ganeti/3.0/gnt-node")), node.Name);
+            Assert.AreEqual(Inode(copy), Inode(HostPrefix(node, "share/ganeti/3.0/gnt-node")), node.Name);
     }
 
     [TestMethod]
@@ -211,7 +214,10 @@ public sealed class GenerationTests
         var beta = manifest.Node("beta");
         CollectionAssert.IsSubsetOf(new[] { "ganeti-noded", "ganeti-wconfd", "ganeti-luxid", "ganeti-rapi", "ganeti-confd" }, beta.Daemons.Select(d => d.Name).ToArray());
         Assert.AreEqual(1811, beta.Daemons.Single(d => d.Name == "ganeti-noded").Port);
-        Assert.AreEqual(beta.Root, beta.Environment["GANETI_ROOTDIR"]);
+        Assert.AreEqual("/mnt/nodes/beta", beta.SandboxRoot);
+        Assert.AreEqual(beta.SandboxRoot, beta.Environment["GANETI_ROOTDIR"]);
+        Assert.AreEqual(Path.Combine(result.Plan.Root, "nodes/beta"), beta.Root);
+        Assert.AreEqual(beta.Root + "/var/run/ganeti/ganeti-noded.pid", beta.Daemons.Single(d => d.Name == "ganeti-noded").PidFile, "the tool reads pid files on this machine");
         Assert.HasCount(2, manifest.Instances);
         StringAssert.Contains(File.ReadAllText(Path.Combine(result.Plan.Root, ".state/sandbox/hosts")), $"{manifest.Instances[1].Address} inst2");
 
@@ -313,9 +319,9 @@ public sealed class GenerationTests
         var manifest = ClusterManifest.Load(result.ManifestPath);
         Assert.AreEqual(Path.Combine(unpacked, "usr/share/ganeti/3.0"), manifest.Ganeti.ShareDir);
         var node = result.Plan.Nodes[0];
-        Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), new FileInfo(Path.Combine(node.Prefix, "sbin/ganeti-luxid")).LinkTarget);
-        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Prefix, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
-        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Prefix, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
+        Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), new FileInfo(HostPrefix(node, "sbin/ganeti-luxid")).LinkTarget);
+        StringAssert.Contains(File.ReadAllText(HostPrefix(node, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
+        StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
     }
 
     [TestMethod]

@@ -126,11 +126,36 @@ public sealed class PlannerTests
 
     [TestMethod]
     public void RelativeRoot() =>
-        SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = "relative/dir" }), ErrorCodes.RelativeRoot);
+        SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = "relative/dir" }), ErrorCodes.InvalidRoot);
 
     [TestMethod]
-    public void RootTooLongForUnixSockets() =>
-        SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = "/" + new string('r', 80) }), ErrorCodes.RootTooLong);
+    public void ADeepRootIsMountedAtAShortPathInTheSandbox()
+    {
+        // CI checkouts lie deep (/home/runner/work/<repo>/<repo>/...): far beyond what Unix
+        // socket paths (107 bytes) could hold under the root itself.
+        var deep = "/home/runner/work/" + string.Join('/', Enumerable.Repeat(new string('r', 40), 4));
+        var plan = ClusterPlanner.Plan(new ClusterSpec { Root = deep });
+        Assert.AreEqual(deep, plan.Root);
+        Assert.AreEqual("/mnt", plan.SandboxRoot);
+        Assert.AreEqual(deep + "/nodes/node1", plan.Nodes[0].Root);
+        Assert.AreEqual("/mnt/nodes/node1", plan.Nodes[0].SandboxRoot);
+        Assert.AreEqual("/mnt/nodes/node1/prefix", plan.Nodes[0].Prefix);
+    }
+
+    [TestMethod]
+    public void ANodeNameTooLongForUnixSockets()
+    {
+        // /mnt/nodes/<name>/var/run/ganeti/socket/ganeti-wconfd must fit in 107 bytes.
+        ClusterPlanner.Plan(Spec(Root, new NodeSpec { Name = new string('n', 60) }));
+        SingleError(() => ClusterPlanner.Plan(Spec(Root, new NodeSpec { Name = new string('n', 61) })), ErrorCodes.NodeNameTooLong);
+    }
+
+    [TestMethod]
+    [DataRow("/srv/a\"b")]
+    [DataRow("/srv/$HOME")]
+    [DataRow("/srv/a`b")]
+    public void ARootShellScriptsCannotQuote(string root) =>
+        SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = root }), ErrorCodes.InvalidRoot);
 
     [TestMethod]
     [DataRow("0")]
@@ -147,7 +172,7 @@ public sealed class PlannerTests
     public void EveryErrorIsReportedAtOnce()
     {
         var e = Assert.ThrowsExactly<VClusterException>(() => ClusterPlanner.Plan(new ClusterSpec { Root = "rel", Name = "x_y", Network = "nope" }));
-        CollectionAssert.AreEquivalent(new[] { ErrorCodes.InvalidClusterName, ErrorCodes.RelativeRoot, ErrorCodes.InvalidNetwork },
+        CollectionAssert.AreEquivalent(new[] { ErrorCodes.InvalidClusterName, ErrorCodes.InvalidRoot, ErrorCodes.InvalidNetwork },
             e.Diagnostics.Select(d => d.Code).ToArray());
     }
 

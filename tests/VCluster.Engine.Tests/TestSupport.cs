@@ -52,6 +52,27 @@ internal static class TestSupport
 
     public static ClusterSpec Spec(string root, params NodeSpec[] nodes) => new() { Root = root, Nodes = nodes };
 
+    /// <summary>
+    /// Starts <paramref name="start"/> as a node process sees the cluster: in a user and mount
+    /// namespace of its own in which the cluster root is mounted where the sandbox mounts it.
+    /// </summary>
+    public static System.Diagnostics.Process StartInSandbox(ClusterPlan plan, System.Diagnostics.ProcessStartInfo start)
+    {
+        var command = new List<string> { start.FileName };
+        command.AddRange(start.ArgumentList);
+        start.FileName = "unshare";
+        start.ArgumentList.Clear();
+        foreach (var arg in new[] { "--user", "--map-root-user", "--mount", "--propagation", "private", "/bin/sh", "-c",
+            "mount -n --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sandbox", plan.Root, plan.SandboxRoot })
+            start.ArgumentList.Add(arg);
+        foreach (var arg in command)
+            start.ArgumentList.Add(arg);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
+    /// <summary>A path of the node's install prefix on this machine.</summary>
+    public static string HostPrefix(NodePlan node, string relative) => Path.Combine(node.Root, "prefix", relative);
+
     /// <summary>The inode number: two names with one inode are hard links of one file.</summary>
     public static string Inode(string path)
     {

@@ -11,7 +11,7 @@ public static class ErrorCodes
     public const string InvalidNetwork = "VCS0006";
     public const string NetworkTooSmall = "VCS0007";
     public const string MasterCount = "VCS0008";
-    public const string RelativeRoot = "VCS0009";
+    public const string InvalidRoot = "VCS0009";
     public const string UnwritableRoot = "VCS0010";
     public const string GanetiNotInstalled = "VCS0011";
     public const string GanetiUnsupportedVersion = "VCS0012";
@@ -22,7 +22,7 @@ public static class ErrorCodes
     public const string WriteFailed = "VCS0017";
     public const string InvalidResource = "VCS0018";
     public const string ManifestMissing = "VCS0019";
-    public const string RootTooLong = "VCS0020";
+    public const string NodeNameTooLong = "VCS0020";
     public const string SandboxUnavailable = "VCS0021";
     public const string ClusterNotRunning = "VCS0022";
     public const string DaemonFailed = "VCS0023";

@@ -37,7 +37,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var entries = new List<LayoutEntry>(perNode.Sum(n => n.Count) + 32);
         var cluster = new EntryList("");
         // Every node's file storage is its own (SandboxLayout); shared-file storage is shared.
-        cluster.Directory(Path.GetRelativePath(plan.Root, _sandbox.SharedFolder), DirMode);
+        cluster.Directory(Path.GetRelativePath(plan.SandboxRoot, _sandbox.SharedFolder), DirMode);
         foreach (var (name, content) in _installed.EntryPoints)
             cluster.File(EntryPointCopy(name), content, DirMode);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
@@ -93,11 +93,12 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     /// package; a hard link has no other real folder);
     /// the package folder holds only the node's generated <c>__init__.py</c> (which adds the
     /// installed package to <c>__path__</c>) and <c>_constants.py</c>, so every other module,
-    /// and its compiled cache, is the installed one; binaries and helpers stay links.
+    /// and its compiled cache, is the installed one; binaries and helpers stay links. Links into
+    /// the prefix name it as the node's processes see it, inside the sandbox.
     /// </summary>
     private void BuildPrefix(NodePlan node, EntryList list)
     {
-        var prefix = Path.GetRelativePath(node.Root, node.Prefix);
+        var prefix = Path.GetRelativePath(node.SandboxRoot, node.Prefix);
         var share = Path.Combine(prefix, "share", "ganeti", ganeti.VersionDir);
         var shareAbsolute = NodeAutoconf.ShareDir(node, ganeti);
         foreach (var (name, content) in _installed.EntryPoints)

@@ -11,11 +11,15 @@ namespace VCluster.Engine.Manifest;
 public sealed class ClusterManifest
 {
     public const string FileName = "vcluster.json";
-    public const int CurrentSchema = 1;
+    public const int CurrentSchema = 2;
 
     public int Schema { get; set; } = CurrentSchema;
     public string Name { get; set; } = "";
+    /// <summary>The cluster root on this machine.</summary>
     public string Root { get; set; } = "";
+
+    /// <summary>The cluster root inside the sandbox, where every node process sees it.</summary>
+    public string SandboxRoot { get; set; } = "";
     public string Network { get; set; } = "";
     public string Netmask { get; set; } = "";
     public int PrefixLength { get; set; }
@@ -66,11 +70,18 @@ public sealed class ManifestGaneti
 
 public sealed class ManifestSandbox
 {
-    /// <summary>Folder of the ssh/scp shims, first on every node's PATH.</summary>
+    /// <summary>Folder of the ssh/scp shims, first on every node's PATH (inside the sandbox).</summary>
     public string BinDir { get; set; } = "";
+
+    /// <summary>nss_wrapper's group and hosts maps (inside the sandbox).</summary>
     public string Group { get; set; } = "";
     public string Hosts { get; set; } = "";
+
+    /// <summary>The tool's run-time state (on this machine).</summary>
     public string StateDir { get; set; } = "";
+
+    /// <summary>The script that builds the sandbox and then holds it (on this machine).</summary>
+    public string Setup { get; set; } = "";
 
     /// <summary>Mounted, per node, from the node's tree over the machine's folder (see SandboxLayout).</summary>
     public string StorageMount { get; set; } = "";
@@ -89,7 +100,14 @@ public sealed class ManifestNode
     public string Name { get; set; } = "";
     public string Address { get; set; } = "";
     public bool Master { get; set; }
+
+    /// <summary>The node's tree on this machine: its files, logs and pid files are read there.</summary>
     public string Root { get; set; } = "";
+
+    /// <summary>The node's tree inside the sandbox (GANETI_ROOTDIR).</summary>
+    public string SandboxRoot { get; set; } = "";
+
+    /// <summary>The node's install prefix inside the sandbox.</summary>
     public string Prefix { get; set; } = "";
     public int MemoryMiB { get; set; }
     public int Cpus { get; set; }
@@ -98,11 +116,12 @@ public sealed class ManifestNode
     /// <summary>The environment that makes a process this node (GANETI_ROOTDIR, ...), without PATH.</summary>
     public Dictionary<string, string> Environment { get; set; } = [];
 
-    /// <summary>Folders to put first on PATH, in order.</summary>
+    /// <summary>Folders to put first on PATH, in order (inside the sandbox).</summary>
     public List<string> Path { get; set; } = [];
     public List<ManifestDaemon> Daemons { get; set; } = [];
 }
 
+/// <summary>A daemon: its executable as the node runs it, its socket, log and pid file on this machine.</summary>
 public sealed class ManifestDaemon
 {
     public string Name { get; set; } = "";

@@ -2,11 +2,21 @@ using VCluster.Engine.Network;
 
 namespace VCluster.Engine.Model;
 
-/// <summary>A validated cluster: every name, address and folder resolved.</summary>
+/// <summary>
+/// A validated cluster: every name, address and folder resolved. Folders have two names: where
+/// they are on this machine (<see cref="Root"/>: the generator writes there, the tool reads
+/// there) and where the sandbox shows them to the node processes (<see cref="SandboxRoot"/>:
+/// every path Ganeti sees, GANETI_ROOTDIR among them).
+/// </summary>
 public sealed class ClusterPlan
 {
     public required string Name { get; init; }
+
+    /// <summary>The cluster root on this machine.</summary>
     public required string Root { get; init; }
+
+    /// <summary>The cluster root inside the sandbox (<see cref="SandboxLayout.ClusterMount"/>).</summary>
+    public string SandboxRoot => SandboxLayout.ClusterMount;
     public required Ipv4Network Network { get; init; }
     public required Ipv4Address ClusterAddress { get; init; }
     public required IReadOnlyList<NodePlan> Nodes { get; init; }
@@ -21,6 +31,8 @@ public sealed class ClusterPlan
 
     /// <summary>Where node trees live; each node's tree is named after the node, as GANETI_ROOTDIR requires.</summary>
     public string NodesDirectory => Path.Combine(Root, "nodes");
+
+    public string SandboxNodesDirectory => Path.Combine(SandboxRoot, "nodes");
 }
 
 public sealed class NodePlan
@@ -28,13 +40,19 @@ public sealed class NodePlan
     public required string Name { get; init; }
     public required Ipv4Address Address { get; init; }
     public required bool IsMaster { get; init; }
+
+    /// <summary>The node's tree on this machine.</summary>
     public required string Root { get; init; }
+
+    /// <summary>The node's tree as its processes see it: GANETI_ROOTDIR.</summary>
+    public required string SandboxRoot { get; init; }
+
     public required int MemoryMiB { get; init; }
     public required int Cpus { get; init; }
     public required int DiskGiB { get; init; }
 
-    /// <summary>The node's own Ganeti installation (its install prefix).</summary>
-    public string Prefix => Path.Combine(Root, "prefix");
+    /// <summary>The node's own Ganeti installation (its install prefix), as its processes see it.</summary>
+    public string Prefix => Path.Combine(SandboxRoot, "prefix");
 }
 
 public sealed record InstancePlan(string Name, Ipv4Address Address);

@@ -15,6 +15,13 @@ public sealed record SandboxLayout(string StorageMount, string FileStorageDir, s
 {
     /// <summary>An existing folder of every Debian machine (FHS: data served by this system).</summary>
     public const string DefaultStorageMount = "/srv";
+
+    /// <summary>
+    /// Where the sandbox mounts the cluster root: short, so that node sockets fit Unix socket
+    /// paths wherever the root lies on the host, and an existing folder of every Debian
+    /// machine (FHS: a mount point for a temporarily mounted file system).
+    /// </summary>
+    public const string ClusterMount = "/mnt";
     public const string DefaultBridge = "vcbr0";
 
     /// <summary>
@@ -29,7 +36,7 @@ public sealed record SandboxLayout(string StorageMount, string FileStorageDir, s
             DefaultStorageMount,
             Under(ganeti.Paths["defaultFileStorageDir"], "/srv/ganeti/file-storage"),
             Under(ganeti.Paths["defaultSharedFileStorageDir"], "/srv/ganeti/shared-file-storage"),
-            Path.Combine(plan.Root, "shared-file-storage"),
+            Path.Combine(plan.SandboxRoot, "shared-file-storage"),
             DefaultBridge);
     }
 }

@@ -30,19 +30,15 @@ public static partial class ClusterPlanner
 
         var root = spec.Root ?? "";
         if (!Path.IsPathFullyQualified(root))
-            errors.Add(source.Error(ErrorCodes.RelativeRoot,
+            errors.Add(source.Error(ErrorCodes.InvalidRoot,
                 $"VClusterRoot '{root}' is not an absolute path; GANETI_ROOTDIR must be absolute", "VClusterRoot"));
         else
         {
             root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-            // Unix socket paths hold at most 107 bytes, and Ganeti's deepest socket lives at
-            // <root>/nodes/<node>/var/run/ganeti/socket/ganeti-wconfd.
-            var longestNode = Math.Max(spec.Nodes.Select(n => n.Name.Length).DefaultIfEmpty(0).Max(), 7);
-            var socketPath = root.Length + "/nodes/".Length + longestNode + "/var/run/ganeti/socket/ganeti-wconfd".Length;
-            if (socketPath > MaxSocketPath)
-                errors.Add(source.Error(ErrorCodes.RootTooLong,
-                    $"VClusterRoot '{root}' is too long: node sockets would need {socketPath} bytes and Unix socket paths hold {MaxSocketPath}; choose a root of at most {root.Length - (socketPath - MaxSocketPath)} characters",
-                    "VClusterRoot"));
+            // Generated shell scripts name the root in double quotes.
+            if (root.IndexOfAny(['"', '$', '`', '\\', '\n']) >= 0)
+                errors.Add(source.Error(ErrorCodes.InvalidRoot,
+                    $"VClusterRoot '{root}' contains a character generated shell scripts cannot quote (\", $, `, \\ or a line break)", "VClusterRoot"));
         }
 
         if (!Ipv4Network.TryParse(spec.Network, out var network, out var networkError))
@@ -56,10 +52,18 @@ public static partial class ClusterPlanner
 
         var resolved = new List<(NodeSpec Spec, Ipv4Address? Address, bool Master, int Mem, int Cpus, int Disk)>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // The root is mounted at a short path in the sandbox, wherever it lies on the host; what
+        // remains is the node name in Ganeti's deepest socket path, <root>/nodes/<node>/var/run/
+        // ganeti/socket/ganeti-wconfd, which a Unix socket address must hold in 107 bytes.
+        var longestName = MaxSocketPath - (SandboxLayout.ClusterMount + "/nodes/" + "/var/run/ganeti/socket/ganeti-wconfd").Length;
         foreach (var node in nodes)
         {
             if (!DnsLabel().IsMatch(node.Name))
                 errors.Add(source.Error(ErrorCodes.InvalidNodeName, $"node name '{node.Name}' is not a DNS label", "VClusterNode", node.Name));
+            else if (node.Name.Length > longestName)
+                errors.Add(source.Error(ErrorCodes.NodeNameTooLong,
+                    $"node name '{node.Name}' is too long: its sockets would need {node.Name.Length - longestName + MaxSocketPath} bytes and Unix socket paths hold {MaxSocketPath}; choose a name of at most {longestName} characters",
+                    "VClusterNode", node.Name));
             else if (!names.Add(node.Name))
                 errors.Add(source.Error(ErrorCodes.DuplicateNodeName, $"node '{node.Name}' is declared twice", "VClusterNode", node.Name));
             else if (string.Equals(node.Name, spec.Name, StringComparison.OrdinalIgnoreCase))
@@ -131,12 +135,14 @@ public static partial class ClusterPlanner
 
         var masterIndex = Math.Max(0, resolved.FindIndex(n => n.Master));
         var nodesDirectory = Path.Combine(root, "nodes");
+        var sandboxNodesDirectory = Path.Combine(SandboxLayout.ClusterMount, "nodes");
         var nodePlans = resolved.Select((n, i) => new NodePlan
         {
             Name = n.Spec.Name.ToLowerInvariant(),
             Address = n.Address ?? NextFree(),
             IsMaster = i == masterIndex,
             Root = Path.Combine(nodesDirectory, n.Spec.Name.ToLowerInvariant()),
+            SandboxRoot = Path.Combine(sandboxNodesDirectory, n.Spec.Name.ToLowerInvariant()),
             MemoryMiB = n.Mem,
             Cpus = n.Cpus,
             DiskGiB = n.Disk,

@@ -30,11 +30,15 @@ public sealed class TemplateModel
             ["network"] = plan.Network.ToString(),
             ["netmask"] = plan.Network.Netmask,
             ["prefix_length"] = plan.Network.PrefixLength,
-            ["root"] = plan.Root,
-            ["nodes_dir"] = plan.NodesDirectory,
-            ["bin_dir"] = Path.Combine(plan.Root, "bin"),
-            ["sandbox_dir"] = Path.Combine(plan.Root, ".state", "sandbox"),
-            ["state_dir"] = Path.Combine(plan.Root, ".state"),
+            // Paths as the sandbox shows them, where node processes use them; host_* where
+            // something runs on the machine itself, outside the sandbox.
+            ["root"] = plan.SandboxRoot,
+            ["nodes_dir"] = plan.SandboxNodesDirectory,
+            ["bin_dir"] = Path.Combine(plan.SandboxRoot, "bin"),
+            ["sandbox_dir"] = Path.Combine(plan.SandboxRoot, ".state", "sandbox"),
+            ["state_dir"] = Path.Combine(plan.SandboxRoot, ".state"),
+            ["host_root"] = plan.Root,
+            ["host_state_dir"] = Path.Combine(plan.Root, ".state"),
             ["master"] = _nodes[plan.Master.Name],
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
@@ -69,7 +73,8 @@ public sealed class TemplateModel
         {
             ["name"] = node.Name,
             ["address"] = node.Address.ToString(),
-            ["root"] = node.Root,
+            ["root"] = node.SandboxRoot,
+            ["host_root"] = node.Root,
             ["prefix"] = node.Prefix,
             ["is_master"] = node.IsMaster,
             ["memory_mib"] = node.MemoryMiB,
@@ -161,7 +166,7 @@ public static class NodeAutoconf
     public static IReadOnlyList<Value> For(NodePlan node, ClusterPlan plan, GanetiInstallation ganeti)
     {
         var libDir = Path.Combine(node.Prefix, "lib", "ganeti");
-        var sshDir = Path.Combine(node.Root, "etc", "ssh");
+        var sshDir = Path.Combine(node.SandboxRoot, "etc", "ssh");
         string[] Installed(string name) => ganeti.Constants[name]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
         string List(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Py)) + "]";
         // Search paths keep the installed entries, with the node's own folders first.
@@ -178,9 +183,9 @@ public static class NodeAutoconf
             new("SHAREDIR", Py(Path.Combine(node.Prefix, "share", "ganeti"))),
             new("VERSIONEDSHAREDIR", Py(ShareDir(node, ganeti))),
             // noded writes to the console; an unprivileged process cannot open /dev/console.
-            new("DEV_CONSOLE", Py(Path.Combine(node.Root, "dev", "console"))),
+            new("DEV_CONSOLE", Py(Path.Combine(node.SandboxRoot, "dev", "console"))),
             // The cluster's generated OS definition comes first, then the installed ones (noop, ...).
-            new("OS_SEARCH_PATH", List(Installed("OS_SEARCH_PATH").Select(Local).Prepend(Path.Combine(plan.Root, "os")))),
+            new("OS_SEARCH_PATH", List(Installed("OS_SEARCH_PATH").Select(Local).Prepend(Path.Combine(plan.SandboxRoot, "os")))),
             new("ES_SEARCH_PATH", List(Installed("ES_SEARCH_PATH").Select(Local))),
             new("IALLOCATOR_SEARCH_PATH", List(Installed("IALLOCATOR_SEARCH_PATH").Select(Local))),
             // Host keys live in the node: a virtual node never reads or writes the host's /etc/ssh.

@@ -4,15 +4,15 @@ using VCluster.Engine.Manifest;
 namespace VCluster.Tool.Runtime;
 
 /// <summary>
-/// The cluster's sandbox: a user namespace (the user is root inside, nobody outside) with a
-/// network namespace whose loopback carries every node's address, and a mount namespace. A holder process keeps
-/// both alive; everything else joins them with nsenter. Nothing on the host changes (the one
-/// listener outside, on 127.0.0.1, is <see cref="RapiAccess"/>'s forwarder).
+/// The cluster's sandbox: a user namespace (the user is root inside), a network namespace
+/// whose loopback carries every node's address, and a mount namespace in which the machine is
+/// read-only but for the cluster root, mounted at a short path (the generated setup script,
+/// templates/cluster/sandbox.sbn, builds it). A holder process keeps them alive; everything
+/// else joins them with nsenter. Nothing on the host changes (the one listener outside, on
+/// 127.0.0.1, is <see cref="RapiAccess"/>'s forwarder).
 /// </summary>
 public sealed class Sandbox(ClusterManifest manifest)
 {
-    public const string SystemCaFolder = "/etc/ssl/certs";
-
     public string StateDir => manifest.Sandbox.StateDir;
     public string PidFile => Path.Combine(StateDir, "run", "sandbox.pid");
 
@@ -28,16 +28,8 @@ public sealed class Sandbox(ClusterManifest manifest)
     public (LinuxProcess Holder, string UserNamespace) Start()
     {
         Directory.CreateDirectory(Path.Combine(StateDir, "run"));
-        // A private mount namespace too, for one reason: every Ganeti RPC goes through pycurl,
-        // whose GnuTLS build reads the whole system CA folder for each request (hundreds of
-        // files, per node, per RPC) although Ganeti trusts only its cluster certificate. The
-        // sandbox sees an empty CA folder; the host's is untouched.
-        // Its own sysfs shows the namespace's network devices: Ganeti checks a NIC's bridge there.
         var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
-            "sh", "-c", $"mount -t tmpfs -o size=64k,mode=755 vcluster-no-system-cas {SystemCaFolder}"
-                + $" && ip link add {manifest.Sandbox.Bridge} type bridge && ip link set {manifest.Sandbox.Bridge} up"
-                + " && mount -t sysfs vcluster-sysfs /sys && exec sleep infinity"],
-            Path.Combine(StateDir, "run", "sandbox.log"));
+            "/bin/sh", manifest.Sandbox.Setup], Path.Combine(StateDir, "run", "sandbox.log"));
         var self = new FileInfo("/proc/self/ns/user").LinkTarget;
         LinuxProcess? holder = null;
         string? userNamespace = null;
