@@ -95,6 +95,10 @@ public static class SdkFixture
         return new Result(process.ExitCode, output.ToString());
     }
 
+    /// <summary>dotnet vcluster as the SDK package ships it (restored by a build of the repository).</summary>
+    public static Result Tool(string workingDirectory, params string[] args) =>
+        Dotnet(workingDirectory, ["exec", Directory.GetFiles(Path.Combine(PackageCache, "vcluster.sdk", SdkVersion), "dotnet-vcluster.dll", SearchOption.AllDirectories).Single(), .. args]);
+
     public static Result Build(string repository, string project, params string[] extra) =>
         Dotnet(repository, ["build", project, "-nodeReuse:false", "-v:n", .. extra]);
 }

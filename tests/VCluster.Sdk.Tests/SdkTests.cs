@@ -32,7 +32,7 @@ public sealed class SdkTests
         Assert.AreEqual("node1", manifest["master"]!.GetValue<string>());
         var node2 = Path.Combine(root, "nodes/node2");
         StringAssert.Contains(File.ReadAllText(Path.Combine(node2, "prefix/share/ganeti/3.0/ganeti/_constants.py")),
-            $"PKGLIBDIR = \"{node2}/prefix/lib/ganeti\"");
+            "PKGLIBDIR = \"/mnt/nodes/node2/prefix/lib/ganeti\"");
         Assert.AreEqual((UnixFileMode)0b111_101_000, File.GetUnixFileMode(Path.Combine(node2, "var/lib/ganeti/queue")));
         Assert.AreEqual((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(node2, "cmd")) & (UnixFileMode)0b111_111_111);
         StringAssert.Contains(File.ReadAllText(Path.Combine(node2, "etc/default/ganeti")), "NODED_ARGS=\"--no-mlock -b 192.0.2.3\"");
@@ -216,6 +216,50 @@ public sealed class SdkTests
         var motd = Path.Combine(repo, ".vcluster/lab/nodes/node3/etc/motd");
         StringAssert.StartsWith(File.ReadAllText(motd), "Welcome to node3 (192.0.2.4) of lab, Ganeti 3.0.");
         Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(motd));
+    }
+
+    [TestMethod]
+    public void TheToolFindsTheProjectsClusterWhereverItsRootIs()
+    {
+        var repo = NewRepository();
+        var elsewhere = Directory.CreateTempSubdirectory("vcroot").FullName;
+        Write(repo, "lab.proj", $"""
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterName>lab</VClusterName>
+                <VClusterRoot>{elsewhere}/lab</VClusterRoot>
+                <VClusterNodeCount>2</VClusterNodeCount>
+              </PropertyGroup>
+            </Project>
+            """);
+        var build = Build(repo, "lab.proj", "-t:VClusterGenerate");
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+
+        // In the project's folder, and below it, without --manifest.
+        var status = Tool(repo, "status", "--json");
+        Assert.AreEqual(0, status.ExitCode, status.Output);
+        Assert.AreEqual(Path.Combine(elsewhere, "lab"), JsonNode.Parse(status.Output)!["root"]!.GetValue<string>());
+        var below = Directory.CreateDirectory(Path.Combine(repo, "src/deeper")).FullName;
+        StringAssert.Contains(Tool(below, "status").Output, "cluster lab: down");
+
+        // A second cluster in the same folder: the tool names both and takes the one asked for.
+        Write(repo, "ci.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup><VClusterName>ci</VClusterName><VClusterNodeCount>1</VClusterNodeCount></PropertyGroup>
+            </Project>
+            """);
+        Assert.AreEqual(0, Build(repo, "ci.proj", "-t:VClusterGenerate").ExitCode);
+        var ambiguous = Tool(repo, "status");
+        Assert.AreEqual(1, ambiguous.ExitCode, ambiguous.Output);
+        StringAssert.Contains(ambiguous.Output, "error VCS0028: 2 clusters here:");
+        StringAssert.Contains(ambiguous.Output, $"ci ({repo}/.vcluster/ci/vcluster.json)");
+        StringAssert.Contains(ambiguous.Output, $"lab ({elsewhere}/lab/vcluster.json)");
+        StringAssert.Contains(Tool(repo, "status", "--cluster", "ci").Output, "cluster ci: down");
+
+        // Nowhere near a cluster: what to do.
+        var nowhere = Tool(Directory.CreateTempSubdirectory("vcnone").FullName, "status");
+        Assert.AreEqual(1, nowhere.ExitCode);
+        StringAssert.Contains(nowhere.Output, "error VCS0019: no cluster found");
     }
 
     [TestMethod]

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using VCluster.Engine;
 using VCluster.Engine.Ganeti;
+using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 
 namespace VCluster.Sdk.Tasks;
@@ -64,6 +65,8 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             CacheDirectory = string.IsNullOrEmpty(CacheDirectory) ? GanetiInstallation.UserCacheDirectory() : CacheDirectory,
         }, _cancel.Token);
         ManifestPath = result.ManifestPath;
+        // dotnet vcluster, run in the project's folder, finds the cluster wherever its root is.
+        ClusterDirectory.Remember(Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, result.Plan.Name, result.ManifestPath);
         Log.LogMessage(MessageImportance.High,
             "VCluster: {0} nodes of cluster '{1}' in {2}: {3} written, {4} unchanged, {5} pruned ({6:F0} ms)",
             result.Plan.Nodes.Count, result.Plan.Name, result.Plan.Root, result.Layout.Written, result.Layout.Unchanged,

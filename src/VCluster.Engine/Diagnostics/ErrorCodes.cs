@@ -30,4 +30,5 @@ public static class ErrorCodes
     public const string VerifyFailed = "VCS0025";
     public const string InstanceNamesExhausted = "VCS0026";
     public const string BurninFailed = "VCS0027";
+    public const string AmbiguousCluster = "VCS0028";
 }

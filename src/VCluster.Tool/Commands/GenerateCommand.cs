@@ -1,5 +1,6 @@
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine;
+using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 
 namespace VCluster.Tool.Commands;
@@ -45,6 +46,7 @@ public sealed class GenerateCommand : ToolCommand
             GanetiRoot = GanetiRoot,
             CacheDirectory = VCluster.Engine.Ganeti.GanetiInstallation.UserCacheDirectory() ?? Path.Combine(root, ".state", "cache"),
         }, cancellation);
+        ClusterDirectory.Remember(Directory.GetCurrentDirectory(), result.Plan.Name, result.ManifestPath);
         console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
             $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");
         console.WriteLine($"manifest: {result.ManifestPath}");

@@ -5,14 +5,9 @@ using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Commands;
 
-/// <summary>What every command shares: the manifest to act on, and errors printed with their code.</summary>
+/// <summary>What every command shares: errors printed with their code, Ctrl+C as cancellation.</summary>
 public abstract class ToolCommand
 {
-    [Option("-m|--manifest <PATH>", Description = "The cluster's vcluster.json (default: ./.vcluster/cluster/vcluster.json).")]
-    public string? Manifest { get; set; }
-
-    protected string ManifestPath => Path.GetFullPath(Manifest ?? Path.Combine(".vcluster", "cluster", ClusterManifest.FileName));
-
     protected int OnExecute(CommandLineApplication app, IConsole console)
     {
         using var cancel = new CancellationTokenSource();
@@ -50,6 +45,15 @@ public abstract class ToolCommand
 /// <summary>A command that works on a generated cluster.</summary>
 public abstract class ClusterCommand : ToolCommand
 {
+    [Option("-m|--manifest <PATH>", Description = "The cluster's vcluster.json (default: the cluster of the project in this folder or above).")]
+    public string? Manifest { get; set; }
+
+    [Option("-c|--cluster <NAME>", Description = "Which of the clusters found from this folder (when there are several).")]
+    public string? Cluster { get; set; }
+
+    /// <summary>--manifest, else the cluster the build left in this folder or a parent (ClusterDirectory).</summary>
+    protected string ManifestPath => ClusterDirectory.Choose(Directory.GetCurrentDirectory(), Manifest, Cluster);
+
     protected ClusterManifest LoadManifest() => ClusterManifest.Load(ManifestPath);
 
     protected ClusterRuntime Runtime(ClusterManifest manifest, IConsole console) => new(manifest, console.Out);
