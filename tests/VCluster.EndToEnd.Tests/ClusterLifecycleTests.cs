@@ -14,7 +14,7 @@ public sealed class ClusterLifecycleTests
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void DefaultThreeNodeCluster() => Lifecycle("""<Project Sdk="VCluster.Sdk" />""", ["node1", "node2", "node3"], destroyAtEnd: true);
+    public void DefaultThreeNodeCluster() => Lifecycle("""<Project Sdk="VCluster.Sdk" />""", ["node1", "node2", "node3"], destroyAtEnd: true, deep: true);
 
     [TestMethod]
     [Timeout(1_500_000, CooperativeCancellation = true)]
@@ -24,17 +24,17 @@ public sealed class ClusterLifecycleTests
         </Project>
         """, Enumerable.Range(1, 10).Select(i => $"node{i}").ToArray());
 
-    private void Lifecycle(string project, string[] nodes, bool destroyAtEnd = false)
+    private void Lifecycle(string project, string[] nodes, bool destroyAtEnd = false, bool deep = false)
     {
-        var repo = NewRepository(project);
+        var repo = NewRepository(project, deep: deep);
 
         // Up, through MSBuild, as an ordinary user.
         var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
         Assert.AreEqual(0, up.ExitCode, up.ToString());
         StringAssert.Contains(up.Output, $"cluster 'cluster' is up: {nodes.Length} nodes");
 
-        // Every node online in Ganeti's own view.
-        var list = Tool(repo, "exec", "node1", "--", "gnt-node", "list", "--no-headers", "-o", "name,offline,master_candidate");
+        // Every node online in Ganeti's own view, through a node's cmd named relative to the repository.
+        var list = As(repo, [".vcluster/cluster/nodes/node1/cmd", "gnt-node", "list", "--no-headers", "-o", "name,offline,master_candidate"]);
         Assert.AreEqual(0, list.ExitCode, list.ToString());
         var rows = list.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         CollectionAssert.AreEquivalent(nodes, rows.Select(r => r[0]).ToArray(), list.Output);
@@ -61,7 +61,8 @@ public sealed class ClusterLifecycleTests
 
         // Every daemon running.
         var status = StatusJson(repo);
-        Assert.IsTrue(status["running"]!.GetValue<bool>());
+        Assert.AreEqual("up", status["state"]!.GetValue<string>(), status.ToJsonString());
+        Assert.AreEqual(0, status["problems"]!.AsArray().Count, status.ToJsonString());
         foreach (var node in status["nodes"]!.AsArray())
         {
             var daemons = node!["daemons"]!.AsArray().Where(d => d!["state"]!.GetValue<string>() != "not-needed").ToList();
@@ -80,6 +81,9 @@ public sealed class ClusterLifecycleTests
         var afterKill = StatusJson(repo)["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == crashed)!;
         Assert.IsTrue(afterKill["daemons"]!.AsArray().Where(d => d!["state"]!.GetValue<string>() != "not-needed")
             .All(d => d!["state"]!.GetValue<string>() == "dead"), afterKill.ToJsonString());
+        var crashedStatus = StatusJson(repo);
+        Assert.AreEqual("partial", crashedStatus["state"]!.GetValue<string>());
+        CollectionAssert.Contains(crashedStatus["problems"]!.AsArray().Select(p => p!.GetValue<string>()).ToArray(), $"node {crashed}: ganeti-noded dead");
         var again = Tool(repo, "up");
         Assert.AreEqual(0, again.ExitCode, again.ToString());
         Assert.AreEqual("running", DaemonState(StatusJson(repo), crashed, "ganeti-noded"));
@@ -93,14 +97,36 @@ public sealed class ClusterLifecycleTests
         var down = As(repo, ["dotnet", "build", "-t:VClusterDown", "-nodeReuse:false"]);
         Assert.AreEqual(0, down.ExitCode, down.ToString());
         Assert.AreEqual("", LiveProcesses(), "processes left running after down");
-        Assert.IsFalse(StatusJson(repo)["running"]!.GetValue<bool>());
+        Assert.AreEqual("down", StatusJson(repo)["state"]!.GetValue<string>());
         Assert.AreEqual("", Host("/", ["ss", "--no-header", "--listening", "--numeric", "--tcp", $"sport = :{rapi.Port}"]).Output.Trim(),
             "the RAPI port still listens after down");
         Assert.AreNotEqual(0, As(repo, ["curl", "-sk", "-o", "/dev/null", $"{rapi.Url}/2/info"]).ExitCode);
 
+        // An up that fails half-way (a node's key unreadable) says so, and leaves a state that
+        // status calls partial, that up completes once the cause is gone, and that down stops.
+        var broken = Path.Combine(repo, $".vcluster/cluster/nodes/{nodes[^1]}/var/lib/ganeti/server.pem");
+        Assert.AreEqual(0, As(repo, ["sh", "-c", $"mv '{broken}' '{broken}.saved' && echo garbage > '{broken}'"]).ExitCode);
+        var failed = Tool(repo, "up");
+        Assert.AreNotEqual(0, failed.ExitCode, failed.ToString());
+        StringAssert.Contains(failed.Output, $"error VCS0023: node {nodes[^1]}: ganeti-noded failed");
+        StringAssert.Contains(failed.Output, "is partly up: 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it");
+        var half = StatusJson(repo);
+        Assert.AreEqual("partial", half["state"]!.GetValue<string>(), half.ToJsonString());
+        var problems = half["problems"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.IsTrue(problems.Any(p => p.StartsWith($"the last 'up' failed: node {nodes[^1]}: ganeti-noded failed", StringComparison.Ordinal)), string.Join('\n', problems));
+        CollectionAssert.Contains(problems, "the RAPI forwarder is dead");
+        StringAssert.Contains(Tool(repo, "status").Output, "cluster cluster: partly up");
+        Assert.AreEqual(0, As(repo, ["mv", $"{broken}.saved", broken]).ExitCode);
+
         var resumed = Tool(repo, "up");
         Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
+        Assert.AreEqual("up", StatusJson(repo)["state"]!.GetValue<string>());
         Assert.AreEqual(uuid, ClusterUuid(repo));
+        // The master IP comes back as on a rebooted master: luxid activates it when it starts.
+        // The tool waits for that and never races it with an activation of its own.
+        var jobs = Tool(repo, "exec", "node1", "--", "gnt-job", "list", "--no-headers", "-o", "summary");
+        Assert.DoesNotContain("CLUSTER_ACTIVATE_MASTER_IP", jobs.Output, jobs.Output);
+        StringAssert.Contains(Tool(repo, "exec", "node1", "--", "ip", "-o", "address", "show", "dev", "lo").Output, " 192.0.2.1/");
         var after = Tool(repo, "exec", "node1", "--", "gnt-instance", "list", "--no-headers", "-o", "name,pnode,status");
         StringAssert.Contains(after.Output.Replace("  ", " "), $"inst1 {target} running", after.ToString());
         // The same RAPI user again: its credentials are written once.

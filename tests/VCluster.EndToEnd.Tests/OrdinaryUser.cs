@@ -71,12 +71,13 @@ public static class OrdinaryUser
     }
 
     /// <summary>A repository of the test user that uses the SDK from the local feed.</summary>
-    public static string NewRepository(string projectXml, bool inUsersHome = false)
+    public static string NewRepository(string projectXml, bool inUsersHome = false, bool deep = false)
     {
         // In the user's home where there is one of its own (as root, the created user's), as
-        // most users' repositories are: Ganeti forbids file storage under /home.
+        // most users' repositories are: Ganeti forbids file storage under /home. Deep: as deep
+        // as CI checkouts lie, far beyond what Unix socket paths could hold under the root.
         var parent = inUsersHome && IsRoot ? $"/home/{Name}" : WorkDirectory;
-        var dir = Path.Combine(parent, $"r{Guid.NewGuid():N}"[..7]);
+        var dir = Path.Combine(parent, deep ? "home/runner/work/vcluster-sdk/vcluster-sdk/samples/ci-stage" : "", $"r{Guid.NewGuid():N}"[..7]);
         Directory.CreateDirectory(dir);
         if (parent != WorkDirectory)
             ElsewhereRepositories.Add(dir);

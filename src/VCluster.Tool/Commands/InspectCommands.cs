@@ -20,7 +20,14 @@ public sealed class StatusCommand : ClusterCommand
             console.WriteLine(JsonSerializer.Serialize(status, StatusJson.Default.ClusterStatus));
             return 0;
         }
-        console.WriteLine($"cluster {status.Name}: {(status.Running ? $"running (sandbox pid {status.SandboxPid})" : "down")}  root {status.Root}");
+        console.WriteLine(status.State switch
+        {
+            ClusterStatus.Up => $"cluster {status.Name}: up (sandbox pid {status.SandboxPid})  root {status.Root}",
+            ClusterStatus.Partial => $"cluster {status.Name}: partly up (sandbox pid {status.SandboxPid}): 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it  root {status.Root}",
+            _ => $"cluster {status.Name}: down  root {status.Root}",
+        });
+        foreach (var problem in status.Problems)
+            console.WriteLine($"  problem: {problem}");
         var rapi = status.Rapi;
         console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {rapi.State}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
         console.WriteLine($"{"NODE",-12} {"DAEMON",-14} {"STATE",-11} {"PID",7} {"ADDRESS",-16} {"PORT",9} {"UPTIME",9}");

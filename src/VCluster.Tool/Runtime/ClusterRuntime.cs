@@ -10,7 +10,18 @@ public sealed record DaemonStatus(string Name, string State, int? Pid, string Ad
 
 public sealed record NodeStatus(string Name, string Address, bool Master, IReadOnlyList<DaemonStatus> Daemons);
 
-public sealed record ClusterStatus(string Name, string Root, bool Running, int? SandboxPid, IReadOnlyList<NodeStatus> Nodes, RapiStatus Rapi);
+/// <summary>
+/// A cluster's state: "up" (every daemon it needs answers, RAPI included), "partial" (its
+/// sandbox lives but something is missing: <see cref="Problems"/> says what; "up" completes
+/// it, "down" stops it) or "down".
+/// </summary>
+public sealed record ClusterStatus(string Name, string Root, string State, IReadOnlyList<string> Problems, int? SandboxPid,
+    IReadOnlyList<NodeStatus> Nodes, RapiStatus Rapi)
+{
+    public const string Up = "up";
+    public const string Partial = "partial";
+    public const string Down = "down";
+}
 
 /// <summary>
 /// Runs a generated cluster's real Ganeti daemons in its sandbox: Ganeti's own daemon-util
@@ -33,11 +44,33 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 
     // ---------------------------------------------------------------- up
 
+    /// <summary>
+    /// Brings the cluster up from whatever state it is in. A failure leaves the state recorded
+    /// (status shows it as partial) and one that the next up completes or down stops.
+    /// </summary>
     public int Up(CancellationToken cancellation)
     {
-        var state = RuntimeState.Load(StateDir);
+        RuntimeState? state = null;
+        try
+        {
+            return Up(ref state, cancellation);
+        }
+        catch (Exception e) when (state is not null && e is VClusterException or OperationCanceledException)
+        {
+            state.UpCompleted = false;
+            // The first line of each error: status lists it; the whole of it was printed here.
+            state.UpFailure = e is VClusterException v ? string.Join("; ", v.Diagnostics.Select(d => d.Message.Split('\n')[0])) : "interrupted";
+            state.Save(StateDir);
+            progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is partly up: 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it");
+            throw;
+        }
+    }
+
+    private int Up(ref RuntimeState? state, CancellationToken cancellation)
+    {
+        state = RuntimeState.Load(StateDir);
         var holder = _sandbox.Holder(state);
-        if (holder is not null && state is not null && NotReady(state, holder.Value).Count == 0 && AllNodesJoined()
+        if (holder is not null && state is not null && state.UpCompleted && NotReady(state, holder.Value).Count == 0 && AllNodesJoined()
             && _rapi.IsReady(state, manifest.Node(MasterName())))
         {
             progress.WriteLine($"cluster '{manifest.Name}' is already up: {manifest.Nodes.Count} nodes, nothing to do");
@@ -67,8 +100,10 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
         cancellation.ThrowIfCancellationRequested();
 
-        EnsureSshListeners(state!, manifest.Nodes);
-        state!.Save(StateDir);
+        state!.UpCompleted = false;
+        state.UpFailure = null;
+        EnsureSshListeners(state, manifest.Nodes);
+        state.Save(StateDir);
 
         var master = manifest.Node(MasterName());
         var members = ClusterMembers();
@@ -83,13 +118,10 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         {
             // noded everywhere first: the master's wconfd asks the other nodes to vote.
             ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ["ganeti-noded"], cancellation), cancellation);
-            StartDaemons(master, ExpectedDaemons(master).Select(d => d.Name), cancellation);
+            var nodedLog = NodedLogLength(master);
+            var started = StartDaemons(master, ExpectedDaemons(master).Select(d => d.Name), cancellation);
             ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ExpectedDaemons(n).Select(d => d.Name), cancellation), cancellation);
-            if (!Sandbox.HasAddress(holder.Value, manifest.ClusterAddress))
-            {
-                Step($"{master.Name}: gnt-cluster activate-master-ip");
-                RunOnNode(master, ["gnt-cluster", "activate-master-ip"], "activate-master-ip", TimeSpan.FromMinutes(2), cancellation);
-            }
+            EnsureMasterIp(holder.Value, master, started.Contains("ganeti-luxid") ? nodedLog : null, cancellation);
         }
 
         // Each "gnt-node add" prepares the new node from the client (prepare-node-join and
@@ -108,6 +140,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         WaitReady(state, holder.Value, cancellation);
         Track(state);
         _rapi.Ensure(state, holder.Value, manifest.Node(MasterName()));
+        state.UpCompleted = true;
         state.Save(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {MasterName()} ({manifest.ClusterAddress})");
         progress.WriteLine(RapiLine(state));
@@ -225,8 +258,10 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
     }
 
-    private void StartDaemons(ManifestNode node, IEnumerable<string> daemons, CancellationToken cancellation)
+    /// <summary>Starts those of <paramref name="daemons"/> that do not run; returns their names.</summary>
+    private List<string> StartDaemons(ManifestNode node, IEnumerable<string> daemons, CancellationToken cancellation)
     {
+        var started = new List<string>();
         foreach (var name in daemons)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -241,7 +276,49 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             var result = RunOnNode(node, [Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), "start", name], $"starting {name}", TimeSpan.FromMinutes(2), cancellation, check: false);
             if (!result.Succeeded)
                 throw Failure(node.Name, name, $"daemon-util start failed: {result.Tail(5)}{LogTail(daemon)}");
+            started.Add(name);
         }
+        return started;
+    }
+
+    /// <summary>
+    /// Makes sure the cluster IP is on the master after a resume (it lived in the old network
+    /// namespace). Ganeti 3.0's luxid activates it by itself when it starts (Query/Server.hs,
+    /// activateMasterIP), as on a rebooted master. A second activation racing that one would
+    /// make master-ip-setup, which pings "here?" and then "elsewhere?", take the address just
+    /// added for another machine's and fail. So when luxid has just started
+    /// (<paramref name="nodedLogBeforeLuxid"/> is the length of the master's noded log then),
+    /// its own activation is awaited, and the tool activates only if that one ended without
+    /// the address: the outcome never depends on timing.
+    /// </summary>
+    private void EnsureMasterIp(LinuxProcess holder, ManifestNode master, long? nodedLogBeforeLuxid, CancellationToken cancellation)
+    {
+        if (nodedLogBeforeLuxid is { } offset)
+        {
+            var deadline = _clock.Elapsed + ReadyTimeout;
+            while (!Sandbox.HasAddress(holder, manifest.ClusterAddress) && !MasterIpActivationAnswered(master, offset) && _clock.Elapsed < deadline)
+                Task.Delay(100, cancellation).Wait(cancellation);
+        }
+        if (Sandbox.HasAddress(holder, manifest.ClusterAddress))
+            return;
+        Step($"{master.Name}: gnt-cluster activate-master-ip");
+        var result = RunOnNode(master, ["gnt-cluster", "activate-master-ip"], "activate-master-ip", TimeSpan.FromMinutes(2), cancellation, check: false);
+        if (!Sandbox.HasAddress(holder, manifest.ClusterAddress))
+            throw Failure(master.Name, "activate-master-ip", $"the cluster IP {manifest.ClusterAddress} is not on the master: {result.Tail(5)}");
+    }
+
+    private static string NodedLog(ManifestNode node) => node.Daemons.Single(d => d.Name == "ganeti-noded").LogFile;
+
+    private static long NodedLogLength(ManifestNode node) => File.Exists(NodedLog(node)) ? new FileInfo(NodedLog(node)).Length : 0;
+
+    /// <summary>Whether the master's noded has answered an activation RPC since its log had <paramref name="offset"/> bytes.</summary>
+    private static bool MasterIpActivationAnswered(ManifestNode master, long offset)
+    {
+        if (!File.Exists(NodedLog(master)))
+            return false;
+        using var log = new FileStream(NodedLog(master), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        log.Seek(Math.Min(offset, log.Length), SeekOrigin.Begin);
+        return new StreamReader(log).ReadToEnd().Contains("POST /node_activate_master_ip ", StringComparison.Ordinal);
     }
 
     private void WaitReady(RuntimeState state, LinuxProcess holder, CancellationToken cancellation)
@@ -484,7 +561,18 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             }).ToList();
             return new NodeStatus(node.Name, node.Address, node.Name == master, daemons);
         }).ToList();
-        return new ClusterStatus(manifest.Name, manifest.Root, running, running ? state!.SandboxPid : null, nodes, _rapi.Status(state, running));
+        var rapi = _rapi.Status(state, running);
+        var problems = new List<string>();
+        if (running)
+        {
+            if (!state!.UpCompleted)
+                problems.Add(state.UpFailure is { } failure ? $"the last 'up' failed: {failure}" : "'up' has not finished");
+            problems.AddRange(nodes.SelectMany(n => n.Daemons.Where(d => d.State is "dead" or "starting").Select(d => $"node {n.Name}: {d.Name} {d.State}")));
+            if (rapi.State != "running")
+                problems.Add($"the RAPI forwarder is {rapi.State}");
+        }
+        var clusterState = !running ? ClusterStatus.Down : problems.Count == 0 ? ClusterStatus.Up : ClusterStatus.Partial;
+        return new ClusterStatus(manifest.Name, manifest.Root, clusterState, problems, running ? state!.SandboxPid : null, nodes, rapi);
     }
 
     /// <summary>Runs "gnt-cluster verify" on the master, ignoring only <see cref="VerifyPolicy"/>'s checks.</summary>

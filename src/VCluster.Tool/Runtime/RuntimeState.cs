@@ -16,6 +16,10 @@ public sealed class RuntimeState
     public long SandboxStartTime { get; set; }
     public string SandboxUserNamespace { get; set; } = "";
     public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>Whether the last <c>up</c> finished. A failed or interrupted one leaves false, and why.</summary>
+    public bool UpCompleted { get; set; }
+    public string? UpFailure { get; set; }
     public List<TrackedProcess> Processes { get; set; } = [];
 
     /// <summary>The one process outside the sandbox: the RAPI forwarder on 127.0.0.1.</summary>
