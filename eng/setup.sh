@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop
           libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client procps
-          curl python3-ganeti-rapi)   # the last two: RAPI from the host in the end-to-end tests
+          curl python3-ganeti-rapi openssl)   # the last three: RAPI from the host and certificate checks in the tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

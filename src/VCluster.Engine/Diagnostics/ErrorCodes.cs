@@ -31,4 +31,5 @@ public static class ErrorCodes
     public const string InstanceNamesExhausted = "VCS0026";
     public const string BurninFailed = "VCS0027";
     public const string AmbiguousCluster = "VCS0028";
+    public const string InvalidJoin = "VCS0029";
 }

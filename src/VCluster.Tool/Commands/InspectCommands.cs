@@ -5,11 +5,18 @@ using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Commands;
 
-[Command("status", Description = "Per node and daemon: state, pid, address, port, uptime; the RAPI URL on 127.0.0.1 and its credentials file.")]
+[Command("status", Description = "Up, partial (and why) or down; per node and daemon: state, pid, address, port, uptime; the RAPI URL on 127.0.0.1 and its credentials file.")]
 public sealed class StatusCommand : ClusterCommand
 {
-    [Option("--json", Description = "Machine-readable output.")]
+    /// <summary>Up to this many nodes the daemon table is shown by default; above, a summary.</summary>
+    private const int TableNodes = 20;
+    private const int ShownProblems = 20;
+
+    [Option("--json", Description = "Machine-readable output (every node and daemon).")]
     public bool Json { get; set; }
+
+    [Option("-d|--details", Description = "The table of every node's daemons, also for clusters of more than 20 nodes.")]
+    public bool Details { get; set; }
 
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
@@ -26,10 +33,18 @@ public sealed class StatusCommand : ClusterCommand
             ClusterStatus.Partial => $"cluster {status.Name}: partly up (sandbox pid {status.SandboxPid}): 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it  root {status.Root}",
             _ => $"cluster {status.Name}: down  root {status.Root}",
         });
-        foreach (var problem in status.Problems)
+        foreach (var problem in status.Problems.Take(ShownProblems))
             console.WriteLine($"  problem: {problem}");
+        if (status.Problems.Count > ShownProblems)
+            console.WriteLine($"  ... and {status.Problems.Count - ShownProblems} more problems (--json lists them all)");
         var rapi = status.Rapi;
         console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {rapi.State}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
+        var needed = status.Nodes.SelectMany(n => n.Daemons).Where(d => d.State != "not-needed").ToList();
+        var master = status.Nodes.FirstOrDefault(n => n.Master)?.Name ?? "-";
+        console.WriteLine($"nodes: {status.Nodes.Count} (master {master}); daemons: " +
+            string.Join(", ", needed.GroupBy(d => d.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")));
+        if (status.Nodes.Count > TableNodes && !Details)
+            return 0;
         console.WriteLine($"{"NODE",-12} {"DAEMON",-14} {"STATE",-11} {"PID",7} {"ADDRESS",-16} {"PORT",9} {"UPTIME",9}");
         foreach (var node in status.Nodes)
         {

@@ -1,6 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Commands;
 
@@ -10,10 +11,17 @@ public sealed class UpCommand : MutatingCommand
     [Option("--timeout <SECONDS>", Description = "How long every daemon may take to answer (default: 120).")]
     public int TimeoutSeconds { get; set; } = 120;
 
+    [Option("--join <HOW>", Description = "How nodes join a new cluster: bulk (all at once, the default) or sequential (one gnt-node add per node).")]
+    [AllowedValues(NodeJoins.Bulk, NodeJoins.Sequential)]
+    public string Join { get; set; } = NodeJoins.Default;
+
+    [Option("-v|--verbose", Description = "A line for every node and daemon, not only progress summaries.")]
+    public bool Verbose { get; set; }
+
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
         Prerequisites.Check(manifest);
-        return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds) }.Up(cancellation);
+        return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Verbose = Verbose }.Up(cancellation);
     }
 }
 

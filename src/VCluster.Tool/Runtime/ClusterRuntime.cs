@@ -3,6 +3,7 @@ using System.Globalization;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Runtime;
 
@@ -26,10 +27,12 @@ public sealed record ClusterStatus(string Name, string Root, string State, IRead
 /// <summary>
 /// Runs a generated cluster's real Ganeti daemons in its sandbox: Ganeti's own daemon-util
 /// starts them (so they run exactly as Ganeti runs them), the tool tracks every process by
-/// pid and start time, and readiness means "the process lives and its socket is open".
+/// pid and start time, and readiness means "the process lives and its socket is open". How
+/// the nodes of a new cluster join it is an <see cref="INodeJoin"/>.
 /// </summary>
 public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress)
 {
+    /// <summary>The sandbox's one SSH port listener, on every address: gnt-node add waits for port 22.</summary>
     private const string SshListener = "ssh-listener";
     private readonly Sandbox _sandbox = new(manifest);
     private readonly RapiAccess _rapi = new(manifest);
@@ -37,10 +40,15 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How many "gnt-node add" clients run at once (their jobs still run one by one).</summary>
-    public int JoinParallelism { get; init; } = 3;
+    /// <summary>How nodes join a new cluster (<see cref="NodeJoins"/>).</summary>
+    public string Join { get; init; } = NodeJoins.Default;
+
+    /// <summary>A line per node and daemon, not only summaries.</summary>
+    public bool Verbose { get; init; }
 
     private string StateDir => manifest.Sandbox.StateDir;
+
+    private NodeControl Nodes(RuntimeState state) => new(manifest, progress, state.SandboxUserNamespace, _clock) { Verbose = Verbose };
 
     // ---------------------------------------------------------------- up
 
@@ -50,10 +58,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// </summary>
     public int Up(CancellationToken cancellation)
     {
+        var join = NodeJoins.Named(Join);
         RuntimeState? state = null;
         try
         {
-            return Up(ref state, cancellation);
+            return Up(join, ref state, cancellation);
         }
         catch (Exception e) when (state is not null && e is VClusterException or OperationCanceledException)
         {
@@ -66,12 +75,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
     }
 
-    private int Up(ref RuntimeState? state, CancellationToken cancellation)
+    private int Up(INodeJoin join, ref RuntimeState? state, CancellationToken cancellation)
     {
         state = RuntimeState.Load(StateDir);
         var holder = _sandbox.Holder(state);
-        if (holder is not null && state is not null && state.UpCompleted && NotReady(state, holder.Value).Count == 0 && AllNodesJoined()
-            && _rapi.IsReady(state, manifest.Node(MasterName())))
+        if (holder is not null && state is not null && IsUp(state, holder.Value))
         {
             progress.WriteLine($"cluster '{manifest.Name}' is already up: {manifest.Nodes.Count} nodes, nothing to do");
             progress.WriteLine(RapiLine(state));
@@ -94,57 +102,62 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
                 SandboxUserNamespace = userNamespace,
                 StartedAt = DateTimeOffset.UtcNow,
             };
-            state.Save(StateDir);
-            _userNamespace = userNamespace;
             holder = started;
         }
-        cancellation.ThrowIfCancellationRequested();
-
         state!.UpCompleted = false;
         state.UpFailure = null;
-        EnsureSshListeners(state, manifest.Nodes);
+        EnsureSshListener(state, holder.Value);
         state.Save(StateDir);
+        cancellation.ThrowIfCancellationRequested();
 
-        var master = manifest.Node(MasterName());
-        var members = ClusterMembers();
+        var nodes = Nodes(state);
+        var roles = ClusterRoles.Read(manifest);
+        var members = roles.Members;
+        var master = manifest.Node(roles.Master);
         if (members.Count == 0)
         {
             EnsureHostKey(master, cancellation);
             Step($"{master.Name}: gnt-cluster init {manifest.Name}");
-            RunOnNode(master, InitCommand(), "gnt-cluster init", TimeSpan.FromMinutes(5), cancellation);
-            members = [master.Name];
+            nodes.RunOnNode(master, InitCommand(), "gnt-cluster init", TimeSpan.FromMinutes(5), cancellation);
         }
         else
         {
             // noded everywhere first: the master's wconfd asks the other nodes to vote.
-            ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ["ganeti-noded"], cancellation), cancellation);
+            var others = manifest.Nodes.Where(n => n.Name != master.Name && members.Contains(n.Name)).ToList();
+            nodes.ForEachNode(others, "starting noded", n => nodes.StartDaemons(n, ["ganeti-noded"], cancellation), cancellation);
             var nodedLog = NodedLogLength(master);
-            var started = StartDaemons(master, ExpectedDaemons(master).Select(d => d.Name), cancellation);
-            ForEachNode(members.Where(m => m != master.Name), n => StartDaemons(n, ExpectedDaemons(n).Select(d => d.Name), cancellation), cancellation);
-            EnsureMasterIp(holder.Value, master, started.Contains("ganeti-luxid") ? nodedLog : null, cancellation);
+            var started = nodes.StartDaemons(master, roles.DaemonsOf(master).Select(d => d.Name), cancellation);
+            Step($"{master.Name}: master daemons running");
+            EnsureMasterIp(nodes, holder.Value, master, started.Contains("ganeti-luxid") ? nodedLog : null, cancellation);
         }
 
-        // Each "gnt-node add" prepares the new node from the client (prepare-node-join and
-        // node-daemon-setup through ssh, about 2 s of Python) before its job runs, and the jobs
-        // run one at a time under Ganeti's big lock: with a few clients at once, the next
-        // nodes get ready while the current job runs.
-        var joining = manifest.Nodes.Where(n => !members.Contains(n.Name)).ToList();
-        ForEachNode(joining, node =>
+        var joining = manifest.Nodes.Where(n => n.Name != master.Name && !members.Contains(n.Name)).ToList();
+        if (joining.Count > 0)
         {
-            Step($"{master.Name}: gnt-node add {node.Name}");
-            RunOnNode(master, ["gnt-node", "add", "--no-ssh-key-check", node.Name], $"gnt-node add {node.Name}", TimeSpan.FromMinutes(10), cancellation);
-            // Joining starts noded (and mond); the node's other daemons are ours to start.
-            StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
-        }, cancellation, parallelism: JoinParallelism);
+            Step($"joining {joining.Count} nodes ({Join})");
+            join.Join(nodes, master, joining, cancellation);
+        }
 
-        WaitReady(state, holder.Value, cancellation);
+        // Every node's daemons in its role now: confd on master candidates, mond everywhere.
+        var current = ClusterRoles.Read(manifest);
+        nodes.ForEachNode(manifest.Nodes.Where(n => n.Name != master.Name), "starting daemons",
+            n => nodes.StartDaemons(n, current.DaemonsOf(n).Select(d => d.Name), cancellation), cancellation);
+        nodes.WaitReady(holder.Value, ReadyTimeout, cancellation);
         Track(state);
-        _rapi.Ensure(state, holder.Value, manifest.Node(MasterName()));
+        _rapi.Ensure(state, holder.Value, manifest.Node(current.Master));
         state.UpCompleted = true;
         state.Save(StateDir);
-        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {MasterName()} ({manifest.ClusterAddress})");
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {current.Master} ({manifest.ClusterAddress})");
         progress.WriteLine(RapiLine(state));
         return 0;
+    }
+
+    /// <summary>The last up finished, every node is a member, every daemon answers, RAPI relays to the master.</summary>
+    private bool IsUp(RuntimeState state, LinuxProcess holder)
+    {
+        var roles = ClusterRoles.Read(manifest);
+        return state.UpCompleted && manifest.Nodes.All(n => roles.Members.Contains(n.Name))
+            && Nodes(state).NotReady(holder).Count == 0 && _rapi.IsReady(state, manifest.Node(roles.Master));
     }
 
     private string RapiLine(RuntimeState state) =>
@@ -167,65 +180,6 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         manifest.Name,
     ];
 
-    private bool AllNodesJoined()
-    {
-        var members = ClusterMembers();
-        return manifest.Nodes.All(n => members.Contains(n.Name));
-    }
-
-    /// <summary>Nodes the cluster's configuration knows, read from the master's ssconf.</summary>
-    private HashSet<string> ClusterMembers()
-    {
-        var master = manifest.Node(MasterName());
-        if (!File.Exists(Path.Combine(master.Root, "var/lib/ganeti/config.data")))
-            return [];
-        var list = Path.Combine(master.Root, "var/lib/ganeti/ssconf_node_list");
-        return File.Exists(list)
-            ? File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.OrdinalIgnoreCase)
-            : [master.Name];
-    }
-
-    /// <summary>The master Ganeti names (it moves on master-failover), else the declared one.</summary>
-    private string MasterName()
-    {
-        foreach (var node in manifest.Nodes.OrderByDescending(n => n.Master))
-        {
-            var file = Path.Combine(node.Root, "var/lib/ganeti/ssconf_master_node");
-            if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name && manifest.Nodes.Any(n => n.Name == name))
-                return name;
-        }
-        return manifest.Master;
-    }
-
-    private HashSet<string> MasterCandidates(string master)
-    {
-        var file = Path.Combine(manifest.Node(master).Root, "var/lib/ganeti/ssconf_master_candidates");
-        return File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase) : [master];
-    }
-
-    /// <summary>The cluster's roles as Ganeti's ssconf files name them right now.</summary>
-    private sealed record Roles(string Master, HashSet<string> Candidates);
-
-    private Roles CurrentRoles()
-    {
-        var master = MasterName();
-        return new(master, MasterCandidates(master));
-    }
-
-    /// <summary>The daemons a node runs in its current role.</summary>
-    public IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node) => ExpectedDaemons(node, CurrentRoles());
-
-    private static IReadOnlyList<ManifestDaemon> ExpectedDaemons(ManifestNode node, Roles roles)
-    {
-        var (master, candidates) = roles;
-        return node.Daemons.Where(d => d.Role switch
-        {
-            "master" => node.Name == master,
-            "masterCandidates" => candidates.Contains(node.Name),
-            _ => true,
-        }).ToList();
-    }
-
     /// <summary>
     /// <c>gnt-cluster init</c> reads the master's SSH host key (for the cluster's known_hosts).
     /// The other nodes need none of their own: joining copies the master's host keys onto the
@@ -240,45 +194,22 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var result = Shell.Run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", $"root@{node.Name}", "-f", key],
             TimeSpan.FromMinutes(1), cancellation);
         if (!result.Succeeded)
-            throw Failure(node.Name, "ssh-keygen", result.Tail(3));
+            throw NodeControl.Failure(node.Name, "ssh-keygen", result.Tail(3));
     }
 
-    /// <summary>gnt-node add waits for TCP port 22 on the new node: a listener answers it.</summary>
-    private void EnsureSshListeners(RuntimeState state, IEnumerable<ManifestNode> nodes)
+    /// <summary>
+    /// gnt-node add waits for TCP port 22 on the new node (the ssh shim does the rest): one
+    /// listener answers on every address of the sandbox, as every machine runs an sshd.
+    /// </summary>
+    private void EnsureSshListener(RuntimeState state, LinuxProcess holder)
     {
-        foreach (var node in nodes)
-        {
-            if (state.Processes.Any(p => p.Node == node.Name && p.Name == SshListener && p.Process.IsAlive))
-                continue;
-            state.Processes.RemoveAll(p => p.Node == node.Name && p.Name == SshListener);
-            var pid = Shell.Detached([Path.Combine(node.Root, "cmd"), "socat", $"TCP-LISTEN:22,bind={node.Address},fork,reuseaddr",
-                "SYSTEM:echo SSH-2.0-VCluster"], Path.Combine(StateDir, "run", $"{SshListener}-{node.Name}.log"));
-            var process = LinuxProcess.TryRead(pid) ?? throw Failure(node.Name, SshListener, "exited at once");
-            state.Processes.Add(new TrackedProcess(node.Name, SshListener, process.Pid, process.StartTime));
-        }
-    }
-
-    /// <summary>Starts those of <paramref name="daemons"/> that do not run; returns their names.</summary>
-    private List<string> StartDaemons(ManifestNode node, IEnumerable<string> daemons, CancellationToken cancellation)
-    {
-        var started = new List<string>();
-        foreach (var name in daemons)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var daemon = node.Daemons.Single(d => d.Name == name);
-            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } running && IsOurs(running))
-                continue;
-            // A pid file left by a killed daemon may name a zombie not yet reaped, or by now
-            // a stranger: start-stop-daemon would take either for the daemon and skip it.
-            if (File.Exists(daemon.PidFile))
-                File.Delete(daemon.PidFile);
-            Step($"{node.Name}: starting {name}");
-            var result = RunOnNode(node, [Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), "start", name], $"starting {name}", TimeSpan.FromMinutes(2), cancellation, check: false);
-            if (!result.Succeeded)
-                throw Failure(node.Name, name, $"daemon-util start failed: {result.Tail(5)}{LogTail(daemon)}");
-            started.Add(name);
-        }
-        return started;
+        if (state.Processes.Any(p => p.Name == SshListener && p.Process.IsAlive))
+            return;
+        state.Processes.RemoveAll(p => p.Name == SshListener);
+        var pid = Shell.Detached(Sandbox.Enter(holder, ["socat", "TCP-LISTEN:22,fork,reuseaddr", "SYSTEM:echo SSH-2.0-VCluster"]),
+            Path.Combine(StateDir, "run", $"{SshListener}.log"));
+        var process = LinuxProcess.TryRead(pid) ?? throw NodeControl.Failure(manifest.Master, SshListener, "exited at once");
+        state.Processes.Add(new TrackedProcess("", SshListener, process.Pid, process.StartTime));
     }
 
     /// <summary>
@@ -291,7 +222,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// its own activation is awaited, and the tool activates only if that one ended without
     /// the address: the outcome never depends on timing.
     /// </summary>
-    private void EnsureMasterIp(LinuxProcess holder, ManifestNode master, long? nodedLogBeforeLuxid, CancellationToken cancellation)
+    private void EnsureMasterIp(NodeControl nodes, LinuxProcess holder, ManifestNode master, long? nodedLogBeforeLuxid, CancellationToken cancellation)
     {
         if (nodedLogBeforeLuxid is { } offset)
         {
@@ -302,9 +233,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         if (Sandbox.HasAddress(holder, manifest.ClusterAddress))
             return;
         Step($"{master.Name}: gnt-cluster activate-master-ip");
-        var result = RunOnNode(master, ["gnt-cluster", "activate-master-ip"], "activate-master-ip", TimeSpan.FromMinutes(2), cancellation, check: false);
+        var result = nodes.RunOnNode(master, ["gnt-cluster", "activate-master-ip"], "activate-master-ip", TimeSpan.FromMinutes(2), cancellation, check: false);
         if (!Sandbox.HasAddress(holder, manifest.ClusterAddress))
-            throw Failure(master.Name, "activate-master-ip", $"the cluster IP {manifest.ClusterAddress} is not on the master: {result.Tail(5)}");
+            throw NodeControl.Failure(master.Name, "activate-master-ip", $"the cluster IP {manifest.ClusterAddress} is not on the master: {result.Tail(5)}");
     }
 
     private static string NodedLog(ManifestNode node) => node.Daemons.Single(d => d.Name == "ganeti-noded").LogFile;
@@ -321,53 +252,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return new StreamReader(log).ReadToEnd().Contains("POST /node_activate_master_ip ", StringComparison.Ordinal);
     }
 
-    private void WaitReady(RuntimeState state, LinuxProcess holder, CancellationToken cancellation)
-    {
-        Step("waiting for every daemon to answer");
-        var deadline = _clock.Elapsed + ReadyTimeout;
-        while (true)
-        {
-            var missing = NotReady(state, holder);
-            if (missing.Count == 0)
-                return;
-            if (_clock.Elapsed > deadline)
-            {
-                throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
-                    $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {ReadyTimeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());
-            }
-            Task.Delay(250, cancellation).Wait(cancellation);
-        }
-    }
-
-    private List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(RuntimeState state, LinuxProcess holder)
-    {
-        var listeners = Sandbox.Listeners(holder);
-        var roles = CurrentRoles();
-        var missing = new List<(ManifestNode, ManifestDaemon, string)>();
-        foreach (var node in manifest.Nodes)
-        {
-            foreach (var daemon in ExpectedDaemons(node, roles))
-            {
-                var why = Readiness(daemon, node, listeners);
-                if (why is not null)
-                    missing.Add((node, daemon, why));
-            }
-        }
-        return missing;
-    }
-
-    /// <summary>Null when ready, else why not.</summary>
-    private string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
-    {
-        if (LinuxProcess.FromPidFile(daemon.PidFile) is not { } process || !IsOurs(process))
-            return "not running";
-        if (daemon.Port > 0 && !listeners.Contains($"{daemon.Protocol} {node.Address}:{daemon.Port}"))
-            return $"not listening on {node.Address}:{daemon.Port}/{daemon.Protocol}";
-        if (daemon.Socket is not null && !File.Exists(daemon.Socket))
-            return $"no socket {daemon.Socket}";
-        return null;
-    }
-
+    /// <summary>Records every daemon's process (pid and start time) in the run-time state.</summary>
     private void Track(RuntimeState state)
     {
         state.Processes.RemoveAll(p => p.Name != SshListener);
@@ -375,20 +260,13 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         {
             foreach (var daemon in node.Daemons)
             {
-                if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && IsOurs(process))
+                if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == state.SandboxUserNamespace)
                     state.Processes.Add(new TrackedProcess(node.Name, daemon.Name, process.Pid, process.StartTime));
             }
         }
     }
 
-    /// <summary>A process is the cluster's only if it lives in the cluster's user namespace.</summary>
-    private bool IsOurs(LinuxProcess process)
-    {
-        _userNamespace ??= RuntimeState.Load(StateDir)?.SandboxUserNamespace;
-        return _userNamespace is not null && process.UserNamespace == _userNamespace;
-    }
-
-    private string? _userNamespace;
+    private void Step(string message) => progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
 
     // ---------------------------------------------------------------- down, destroy
 
@@ -403,15 +281,37 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             progress.WriteLine($"cluster '{manifest.Name}' is already down");
             return 0;
         }
-        var master = MasterName();
-        // Other nodes first, the master's daemons last, each node's in reverse start order.
-        foreach (var node in manifest.Nodes.OrderBy(n => n.Name == master))
-            StopNodeProcesses(state, node, LinuxProcess.SigTerm, includeListener: true);
+        // Every other node's daemons at once, then the master's: each gets a moment to shut
+        // down cleanly. Whatever is left in the sandbox then goes with it.
+        var master = ClusterRoles.Read(manifest).Master;
+        Terminate(state, manifest.Nodes.Where(n => n.Name != master));
+        Terminate(state, [manifest.Node(master)]);
         state.Sandbox.Signal(LinuxProcess.SigKill);
         Sweep(state);
         RuntimeState.Delete(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is down; its state stays in {manifest.Root}");
         return 0;
+    }
+
+    /// <summary>SIGTERM to the daemons of <paramref name="nodes"/>, SIGKILL to those alive after 15 s.</summary>
+    private static void Terminate(RuntimeState state, IEnumerable<ManifestNode> nodes)
+    {
+        var daemons = nodes.SelectMany(n => n.Daemons)
+            .Select(d => LinuxProcess.FromPidFile(d.PidFile))
+            .OfType<LinuxProcess>().Where(p => p.UserNamespace == state.SandboxUserNamespace).ToList();
+        Signal(daemons, LinuxProcess.SigTerm, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to every target, waits up to <paramref name="grace"/>, then kills what lives.</summary>
+    private static void Signal(IReadOnlyCollection<LinuxProcess> targets, int signal, TimeSpan grace)
+    {
+        foreach (var process in targets)
+            process.Signal(signal);
+        var deadline = DateTime.UtcNow + grace;
+        while (targets.Any(t => t.IsAlive) && DateTime.UtcNow < deadline)
+            Thread.Sleep(100);
+        foreach (var process in targets.Where(t => t.IsAlive))
+            process.Signal(LinuxProcess.SigKill);
     }
 
     public int Destroy(CancellationToken cancellation)
@@ -471,45 +371,29 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
     }
 
-    private void StopNodeProcesses(RuntimeState state, ManifestNode node, int signal, bool includeListener)
+    /// <summary>
+    /// Stops everything that runs as <paramref name="node"/>: its daemons and whatever else
+    /// runs with its identity (noded's request workers, jobs' helpers), as a stopped or crashed
+    /// machine keeps nothing running; a leftover worker would hold the node's port against the
+    /// next noded.
+    /// </summary>
+    private static void StopNodeProcesses(RuntimeState state, ManifestNode node, int signal)
     {
-        var targets = new List<LinuxProcess>();
-        foreach (var daemon in node.Daemons.AsEnumerable().Reverse())
-        {
-            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == state.SandboxUserNamespace)
-                targets.Add(process);
-        }
-        targets.AddRange(state.Processes.Where(p => p.Node == node.Name && p.Process.IsAlive && (includeListener || p.Name != SshListener)).Select(p => p.Process));
-        // Whatever else runs as this node (noded's request workers, jobs' helpers) goes too:
-        // a stopped or crashed machine keeps nothing running, and a leftover worker would
-        // hold the node's port against the next noded.
-        targets.AddRange(NodeProcesses(state, node));
-        targets = targets.Distinct().ToList();
-        foreach (var process in targets)
-            process.Signal(signal);
-        // Daemons get a moment to shut down cleanly, then are killed.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(signal == LinuxProcess.SigKill ? 5 : 15);
-        while (targets.Any(t => t.IsAlive) && DateTime.UtcNow < deadline)
-            Thread.Sleep(100);
-        foreach (var process in targets.Where(t => t.IsAlive))
-            process.Signal(LinuxProcess.SigKill);
-        if (includeListener)
-            state.Processes.RemoveAll(p => p.Node == node.Name && p.Name == SshListener);
+        var targets = node.Daemons.AsEnumerable().Reverse()
+            .Select(d => LinuxProcess.FromPidFile(d.PidFile)).OfType<LinuxProcess>()
+            .Where(p => p.UserNamespace == state.SandboxUserNamespace)
+            .Concat(LinuxProcess.InUserNamespace(state.SandboxUserNamespace)
+                .Where(p => p.Pid != state.SandboxPid && p.HasEnvironment("GANETI_HOSTNAME", node.Name)))
+            .Distinct().ToList();
+        Signal(targets, signal, TimeSpan.FromSeconds(signal == LinuxProcess.SigKill ? 5 : 15));
     }
-
-    /// <summary>Every process in the sandbox that runs as <paramref name="node"/>.</summary>
-    private static IEnumerable<LinuxProcess> NodeProcesses(RuntimeState state, ManifestNode node) =>
-        LinuxProcess.InUserNamespace(state.SandboxUserNamespace)
-            .Where(p => p.Pid != state.SandboxPid && p.HasEnvironment("GANETI_HOSTNAME", node.Name));
 
     // ---------------------------------------------------------------- single nodes
 
     public int StopNode(string name, bool kill, CancellationToken cancellation)
     {
         var state = RequireRunning();
-        var node = manifest.Node(name);
-        StopNodeProcesses(state, node, kill ? LinuxProcess.SigKill : LinuxProcess.SigTerm, includeListener: true);
-        state.Save(StateDir);
+        StopNodeProcesses(state, manifest.Node(name), kill ? LinuxProcess.SigKill : LinuxProcess.SigTerm);
         progress.WriteLine(kill ? $"node {name}: every process killed (SIGKILL)" : $"node {name}: stopped");
         return 0;
     }
@@ -518,10 +402,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         var state = RequireRunning();
         var node = manifest.Node(name);
-        EnsureSshListeners(state, [node]);
-        state.Save(StateDir);
-        StartDaemons(node, ExpectedDaemons(node).Select(d => d.Name), cancellation);
-        WaitReady(state, state.Sandbox, cancellation);
+        var nodes = Nodes(state);
+        nodes.StartDaemons(node, ClusterRoles.Read(manifest).DaemonsOf(node).Select(d => d.Name), cancellation);
+        nodes.WaitReady(state.Sandbox, ReadyTimeout, cancellation);
         Track(state);
         state.Save(StateDir);
         progress.WriteLine($"node {name}: started");
@@ -544,22 +427,22 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var state = RuntimeState.Load(StateDir);
         var running = state is not null && state.Sandbox.IsAlive;
         var listeners = running ? Sandbox.Listeners(state!.Sandbox) : [];
-        var roles = CurrentRoles();
-        var master = roles.Master;
+        var nodeControl = running ? Nodes(state!) : null;
+        var roles = ClusterRoles.Read(manifest);
         var nodes = manifest.Nodes.Select(node =>
         {
-            var expected = running ? ExpectedDaemons(node, roles).Select(d => d.Name).ToHashSet() : [];
+            var expected = running ? roles.DaemonsOf(node).Select(d => d.Name).ToHashSet() : [];
             var daemons = node.Daemons.Select(d =>
             {
                 var process = running ? LinuxProcess.FromPidFile(d.PidFile) : null;
-                var alive = process is { } p && p.UserNamespace == state!.SandboxUserNamespace;
+                var alive = process is { } p && nodeControl!.IsOurs(p);
                 var stateName = !running ? "stopped"
-                    : alive ? (Readiness(d, node, listeners) is null ? "running" : "starting")
+                    : alive ? (nodeControl!.Readiness(d, node, listeners) is null ? "running" : "starting")
                     : expected.Contains(d.Name) ? "dead" : "not-needed";
                 return new DaemonStatus(d.Name, stateName, alive ? process!.Value.Pid : null, node.Address, d.Port, d.Protocol,
                     alive ? Math.Round(process!.Value.Uptime.TotalSeconds, 1) : null);
             }).ToList();
-            return new NodeStatus(node.Name, node.Address, node.Name == master, daemons);
+            return new NodeStatus(node.Name, node.Address, node.Name == roles.Master, daemons);
         }).ToList();
         var rapi = _rapi.Status(state, running);
         var problems = new List<string>();
@@ -579,7 +462,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     public int Verify()
     {
         RequireRunning();
-        var master = manifest.Node(MasterName());
+        var master = manifest.Node(ClusterRoles.Read(manifest).Master);
         var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), .. VerifyPolicy.Arguments]);
         progress.WriteLine(exitCode == 0
             ? $"cluster '{manifest.Name}' verified: no errors (ignored, see docs/verify.md: {string.Join(", ", VerifyPolicy.IgnoredChecks.Select(c => c.Code))})"
@@ -594,8 +477,8 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     public int Burnin(string template, int count, bool parallel, CancellationToken cancellation)
     {
         RequireRunning();
-        var master = manifest.Node(MasterName());
-        var used = RunOnNode(master, ["gnt-instance", "list", "--no-headers", "-o", "name"], "gnt-instance list", TimeSpan.FromMinutes(1), cancellation)
+        var master = manifest.Node(ClusterRoles.Read(manifest).Master);
+        var used = Nodes(RequireRunning()).RunOnNode(master, ["gnt-instance", "list", "--no-headers", "-o", "name"], "gnt-instance list", TimeSpan.FromMinutes(1), cancellation)
             .Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var names = manifest.Instances.Select(i => i.Name).Where(n => !used.Contains(n)).Take(count + 1).ToList();
         if (names.Count < count + 1)
@@ -642,47 +525,5 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             return 0;
         }
         return Shell.Interactive(["tail", "-n", lines.ToString(CultureInfo.InvariantCulture), .. follow ? new[] { "-F" } : [], .. list]);
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation, bool check = true)
-    {
-        var result = Shell.Run([Path.Combine(node.Root, "cmd"), .. command], timeout, cancellation);
-        if (check && !result.Succeeded)
-            throw Failure(node.Name, what, result.Tail(15));
-        return result;
-    }
-
-    private void ForEachNode(IEnumerable<string> names, Action<ManifestNode> action, CancellationToken cancellation) =>
-        ForEachNode(names.Select(manifest.Node), action, cancellation);
-
-    private static void ForEachNode(IEnumerable<ManifestNode> nodes, Action<ManifestNode> action, CancellationToken cancellation, int parallelism = 4)
-    {
-        try
-        {
-            Parallel.ForEach(nodes, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellation }, action);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.All(x => x is VClusterException))
-        {
-            throw new VClusterException(e.InnerExceptions.Cast<VClusterException>().SelectMany(x => x.Diagnostics).ToList());
-        }
-    }
-
-    private void Step(string message)
-    {
-        lock (progress)
-            progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
-    }
-
-    private static VClusterException Failure(string node, string what, string detail) =>
-        new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));
-
-    private static string LogTail(ManifestDaemon daemon)
-    {
-        if (!File.Exists(daemon.LogFile))
-            return "";
-        var lines = File.ReadLines(daemon.LogFile).TakeLast(8).ToList();
-        return lines.Count == 0 ? "" : $"\n  last lines of {daemon.LogFile}:\n    " + string.Join("\n    ", lines);
     }
 }

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""Bulk join of a virtual Ganeti cluster: many nodes enter a fresh cluster at once, leaving
+the state that one `gnt-node add` per node leaves, without its cost (every add sends a
+handful of RPCs to every node already in the cluster, so the adds together cost the square
+of the cluster's size).
+
+Run by `dotnet vcluster up` inside the sandbox as the master node, with the installed
+Ganeti's own library. Between the two steps the tool starts each new node's daemons, as
+node-daemon-setup does at the end of its work; after them it runs `gnt-cluster redist-conf`,
+whose job distributes the configuration, the ssconf files and the ancillary files to every
+node with RedistributeAncillaryFiles, the function LUNodeAdd uses.
+
+  bulk_join.py prepare NODE...  for each NODE, what `gnt-node add` has node-daemon-setup do
+                                on it (bootstrap.SetupNodeDaemon): ssconf, confd HMAC key,
+                                cluster certificate, a new client certificate
+  bulk_join.py add NODE...      LUNodeAdd's changes to the configuration for every NODE, in
+                                one configuration write through wconfd: the node objects,
+                                master candidacy (_DecideSelfPromotion), candidate
+                                certificate digests
+
+Where Ganeti would ssh or RPC to a node, this writes into the node's tree directly (every
+node lives on this machine; vcluster.ExchangeNodeRoot names a path in another node's tree),
+with the function the node itself would have called.
+"""
+
+import multiprocessing
+import os
+import sys
+
+from ganeti import config
+from ganeti import constants
+from ganeti import errors
+from ganeti import netutils
+from ganeti import objects
+from ganeti import pathutils
+from ganeti import runtime
+from ganeti import serializer
+from ganeti import ssh
+from ganeti import ssconf
+from ganeti import utils
+from ganeti import vcluster
+from ganeti.cmdlib import node as cmdlib_node
+from ganeti.tools import common
+from ganeti.tools import node_daemon_setup
+
+
+class BulkJoinError(errors.GenericError):
+  pass
+
+
+def SetupData(cluster_name, node):
+  """What bootstrap.SetupNodeDaemon sends to the new node's node-daemon-setup, as it arrives
+  there (through JSON on ssh's standard input)."""
+  data = {
+    constants.NDS_CLUSTER_NAME: cluster_name,
+    constants.NDS_NODE_DAEMON_CERTIFICATE: utils.ReadFile(pathutils.NODED_CERT_FILE),
+    constants.NDS_HMAC: utils.ReadFile(pathutils.CONFD_HMAC_KEY),
+    constants.NDS_SSCONF: ssconf.SimpleStore().ReadAll(),
+    constants.NDS_START_NODE_DAEMON: True,
+    constants.NDS_NODE_NAME: node,
+    }
+  return common.LoadData(serializer.DumpJson(data), BulkJoinError)
+
+
+def OnNode(node, argument):
+  """An argument of a command the master builds, as the node runs it: the master names its
+  own paths, which on hardware are the node's; the sandbox's ssh moves them into the node's
+  tree (templates/cluster/ssh.sbn)."""
+  if argument.startswith(_MASTER_ROOT + "/"):
+    return vcluster.ExchangeNodeRoot(node, argument)
+  return argument
+
+
+_MASTER_ROOT = os.environ.get("GANETI_ROOTDIR", "")
+
+
+def PrepareNode(args):
+  """What `gnt-node add` runs on NODE through ssh, but for starting its daemons (the
+  caller's): the commands that link the Ganeti version in use, then node_daemon_setup.Main's
+  writes, into NODE's tree."""
+  (cluster_name, node) = args
+  at = lambda path: vcluster.ExchangeNodeRoot(node, path)
+  # ssh.RunSshCmdWithStdin(..., ensure_version=True): these commands, then node-daemon-setup.
+  for argv in ssh._EnsureCorrectGanetiVersion([pathutils.NODE_DAEMON_SETUP])[:-1]:
+    result = utils.RunCmd([OnNode(node, a) for a in argv])
+    if result.failed:
+      raise BulkJoinError("%s on node %s failed: %s" % (" ".join(argv), node, result.output))
+
+  getent = runtime.GetEnts()
+  data = SetupData(cluster_name, node)
+  name = common.VerifyClusterName(data, BulkJoinError, constants.NDS_CLUSTER_NAME)
+  cert_pem = common.VerifyCertificateStrong(data, BulkJoinError)
+  hmac_key = common.VerifyHmac(data, BulkJoinError)
+  ssdata = node_daemon_setup.VerifySsconf(data, name)
+
+  ssconf.SimpleStore(cfg_location=at(pathutils.DATA_DIR),
+                     _lockfile=at(pathutils.SSCONF_LOCK_FILE)).WriteFiles(ssdata)
+  utils.WriteFile(at(pathutils.CONFD_HMAC_KEY), data=hmac_key,
+                  mode=pathutils.NODED_CERT_MODE,
+                  uid=getent.masterd_uid, gid=getent.masterd_gid)
+  utils.WriteFile(at(pathutils.NODED_CERT_FILE), data=cert_pem,
+                  mode=pathutils.NODED_CERT_MODE,
+                  uid=getent.masterd_uid, gid=getent.masterd_gid)
+  common.GenerateClientCertificate(data, BulkJoinError,
+                                   client_cert=at(pathutils.NODED_CLIENT_CERT_FILE),
+                                   signing_cert=at(pathutils.NODED_CERT_FILE))
+  return node
+
+
+def Prepare(nodes):
+  cluster_name = ssconf.SimpleStore().GetClusterName()
+  # Each node gets a new RSA key for its client certificate: use every core.
+  with multiprocessing.Pool(min(len(nodes), os.cpu_count() or 1)) as pool:
+    for node in pool.imap_unordered(PrepareNode, [(cluster_name, n) for n in nodes]):
+      print("prepared %s" % node, flush=True)
+
+
+class _Lu(object):
+  """What cmdlib_node._DecideSelfPromotion reads of a logical unit."""
+  def __init__(self, cfg):
+    self.cfg = cfg
+
+
+def Add(nodes):
+  livelock = utils.livelock.LiveLock("vcluster_bulk_join")
+  ec_id = "vcluster-bulk-join-%d" % os.getpid()
+  try:
+    cfg = config.GetConfig(None, livelock)
+    family = cfg.GetPrimaryIPFamily()
+    with cfg.GetConfigManager(shared=False):
+      for name in nodes:
+        # LUNodeAdd.CheckArguments, CheckPrereq and Exec, for a new node that is master
+        # and VM capable, single-homed like the master, in the default group.
+        hostname = netutils.GetHostname(name=name, family=family)
+        if cfg.GetNodeInfoByName(hostname.name) is not None:
+          raise BulkJoinError("Node %s is already in the configuration" % hostname.name)
+        candidate = cmdlib_node._DecideSelfPromotion(_Lu(cfg))
+        node = objects.Node(name=hostname.name,
+                            primary_ip=hostname.ip,
+                            secondary_ip=hostname.ip,
+                            master_candidate=candidate,
+                            offline=False, drained=False,
+                            group=cfg.LookupNodeGroup(None), ndparams={})
+        node.powered = True
+        node.master_capable = True
+        node.vm_capable = True
+        node.ndparams = {}
+        cfg.AddNode(node, ec_id)
+        # GetClientCertDigest asks the node for its client certificate's digest; the node
+        # answers with this very function (backend.GetCryptoTokens).
+        digest = utils.GetCertificateDigest(
+          cert_filename=vcluster.ExchangeNodeRoot(hostname.name, pathutils.NODED_CLIENT_CERT_FILE))
+        if candidate:
+          cfg.AddNodeToCandidateCerts(node.uuid, digest)
+        else:
+          cfg.RemoveNodeFromCandidateCerts(node.uuid, warn_fn=None)
+        print("added %s%s" % (hostname.name, " (master candidate)" if candidate else ""), flush=True)
+  finally:
+    livelock.close()
+
+
+def main(argv):
+  if len(argv) < 2 or argv[1] not in ("prepare", "add"):
+    sys.stderr.write("usage: %s prepare|add NODE...\n" % argv[0])
+    return 2
+  nodes = argv[2:]
+  if not nodes:
+    return 0
+  if argv[1] == "prepare":
+    Prepare(nodes)
+  else:
+    Add(nodes)
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main(sys.argv))

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Manifest;
+
+namespace VCluster.Tool.Runtime;
+
+/// <summary>
+/// What every way of running a cluster does to its nodes: run a command as a node, start a
+/// node's daemons with Ganeti's own daemon-util, tell whether they answer, work on many nodes
+/// at once, and report progress that stays readable for hundreds of nodes.
+/// </summary>
+public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, string userNamespace, Stopwatch clock)
+{
+    private readonly Stopwatch _clock = clock;
+
+    public ClusterManifest Manifest => manifest;
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Print every step of every node, not only summaries.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>How many nodes are worked on at once: the machine's cores (the work is CPU).</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    public void Step(string message)
+    {
+        lock (progress)
+            progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
+    }
+
+    /// <summary>A step of one node: printed only when verbose.</summary>
+    public void Detail(string message)
+    {
+        if (Verbose)
+            Step(message);
+    }
+
+    public ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation, bool check = true)
+    {
+        var result = Shell.Run([Path.Combine(node.Root, "cmd"), .. command], timeout, cancellation);
+        if (check && !result.Succeeded)
+            throw Failure(node.Name, what, result.Tail(15));
+        return result;
+    }
+
+    /// <summary>Starts those of <paramref name="daemons"/> that do not run; returns their names.</summary>
+    public List<string> StartDaemons(ManifestNode node, IEnumerable<string> daemons, CancellationToken cancellation)
+    {
+        var started = new List<string>();
+        foreach (var name in daemons)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var daemon = node.Daemons.Single(d => d.Name == name);
+            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } running && IsOurs(running))
+                continue;
+            // A pid file left by a killed daemon may name a zombie not yet reaped, or by now
+            // a stranger: start-stop-daemon would take either for the daemon and skip it.
+            if (File.Exists(daemon.PidFile))
+                File.Delete(daemon.PidFile);
+            Detail($"{node.Name}: starting {name}");
+            var result = RunOnNode(node, [Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), "start", name], $"starting {name}", TimeSpan.FromMinutes(2), cancellation, check: false);
+            if (!result.Succeeded)
+                throw Failure(node.Name, name, $"daemon-util start failed: {result.Tail(5)}{LogTail(daemon)}");
+            started.Add(name);
+        }
+        return started;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on every node, <see cref="Parallelism"/> at a time, with
+    /// a progress line every few seconds ("what: done/total nodes") instead of one per node.
+    /// </summary>
+    public void ForEachNode(IEnumerable<ManifestNode> nodes, string what, Action<ManifestNode> action, CancellationToken cancellation, int? parallelism = null)
+    {
+        var list = nodes.ToList();
+        if (list.Count == 0)
+            return;
+        var done = 0;
+        var lastReport = _clock.Elapsed;
+        try
+        {
+            Parallel.ForEach(list, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? Parallelism, CancellationToken = cancellation }, node =>
+            {
+                action(node);
+                var now = Interlocked.Increment(ref done);
+                lock (progress)
+                {
+                    if (now == list.Count || _clock.Elapsed - lastReport > TimeSpan.FromSeconds(5))
+                    {
+                        lastReport = _clock.Elapsed;
+                        Step($"{what}: {now}/{list.Count} nodes");
+                    }
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is VClusterException))
+        {
+            throw new VClusterException(e.InnerExceptions.Cast<VClusterException>().SelectMany(x => x.Diagnostics).ToList());
+        }
+    }
+
+    /// <summary>Daemons that should run but do not answer yet, with the reason.</summary>
+    public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(LinuxProcess holder)
+    {
+        var listeners = Sandbox.Listeners(holder);
+        var roles = ClusterRoles.Read(manifest);
+        var missing = new List<(ManifestNode, ManifestDaemon, string)>();
+        foreach (var node in manifest.Nodes)
+        {
+            foreach (var daemon in roles.DaemonsOf(node))
+            {
+                if (Readiness(daemon, node, listeners) is { } why)
+                    missing.Add((node, daemon, why));
+            }
+        }
+        return missing;
+    }
+
+    /// <summary>Waits until every daemon the cluster's roles call for answers.</summary>
+    public void WaitReady(LinuxProcess holder, TimeSpan timeout, CancellationToken cancellation)
+    {
+        Step("waiting for every daemon to answer");
+        var deadline = _clock.Elapsed + timeout;
+        while (true)
+        {
+            var missing = NotReady(holder);
+            if (missing.Count == 0)
+                return;
+            if (_clock.Elapsed > deadline)
+            {
+                throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
+                    $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {timeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());
+            }
+            Task.Delay(250, cancellation).Wait(cancellation);
+        }
+    }
+
+    /// <summary>Null when ready, else why not.</summary>
+    public string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
+    {
+        if (LinuxProcess.FromPidFile(daemon.PidFile) is not { } process || !IsOurs(process))
+            return "not running";
+        if (daemon.Port > 0 && !listeners.Contains($"{daemon.Protocol} {node.Address}:{daemon.Port}"))
+            return $"not listening on {node.Address}:{daemon.Port}/{daemon.Protocol}";
+        if (daemon.Socket is not null && !File.Exists(daemon.Socket))
+            return $"no socket {daemon.Socket}";
+        return null;
+    }
+
+    /// <summary>A process is the cluster's only if it lives in the cluster's user namespace.</summary>
+    public bool IsOurs(LinuxProcess process) => process.UserNamespace == userNamespace;
+
+    public static VClusterException Failure(string node, string what, string detail) =>
+        new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));
+
+    public static string LogTail(ManifestDaemon daemon)
+    {
+        if (!File.Exists(daemon.LogFile))
+            return "";
+        var lines = File.ReadLines(daemon.LogFile).TakeLast(8).ToList();
+        return lines.Count == 0 ? "" : $"\n  last lines of {daemon.LogFile}:\n    " + string.Join("\n    ", lines);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Model;
+using static VCluster.Engine.Tests.TestSupport;
+
+namespace VCluster.Engine.Tests;
+
+/// <summary>
+/// bulk_join.py's first step, against the installed Ganeti, in a sandbox's view of a
+/// generated cluster whose master has the cluster's crypto: each new node gets what
+/// node-daemon-setup writes. (Its second step needs a running wconfd: the end-to-end tests
+/// compare a whole bulk join with one gnt-node add per node.)
+/// </summary>
+[TestClass]
+public sealed class BulkJoinScriptTests
+{
+    [TestMethod]
+    public void PrepareWritesWhatNodeDaemonSetupWritesIntoEachNodesTree()
+    {
+        using var dir = new TempDir();
+        var result = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), NodeCount = "3" }, Options(dir.Combine("cache")));
+        var plan = result.Plan;
+        var (master, node2) = (plan.Nodes[0], plan.Nodes[1]);
+        var script = Path.Combine(plan.SandboxRoot, SandboxScripts.Folder, SandboxScripts.BulkJoin);
+        Assert.IsTrue(File.Exists(Path.Combine(plan.Root, SandboxScripts.Folder, SandboxScripts.BulkJoin)), "generation writes the script into the cluster");
+
+        // The master's state after gnt-cluster init, as far as node-daemon-setup reads it.
+        RunAsNode(plan, master, "/usr/bin/python3", "-c", """
+            from ganeti import bootstrap, ssconf
+            bootstrap.GenerateClusterCrypto(True, True, True, True, True, True, "node1")
+            ssconf.WriteSsconfFiles({"cluster_name": "cluster", "master_node": "node1"})
+            """);
+        var prepared = RunAsNode(plan, master, "/usr/bin/python3", script, "prepare", "node2", "node3");
+        StringAssert.Contains(prepared, "prepared node2");
+        StringAssert.Contains(prepared, "prepared node3");
+
+        var data = Path.Combine(node2.Root, "var/lib/ganeti");
+        var masterData = Path.Combine(master.Root, "var/lib/ganeti");
+        Assert.AreEqual(File.ReadAllText(Path.Combine(masterData, "server.pem")), File.ReadAllText(Path.Combine(data, "server.pem")), "the cluster certificate");
+        Assert.AreEqual(File.ReadAllText(Path.Combine(masterData, "hmac.key")), File.ReadAllText(Path.Combine(data, "hmac.key")));
+        Assert.AreEqual("cluster\n", File.ReadAllText(Path.Combine(data, "ssconf_cluster_name")));
+        Assert.AreEqual("node1\n", File.ReadAllText(Path.Combine(data, "ssconf_master_node")));
+        foreach (var file in new[] { "server.pem", "hmac.key", "client.pem" })
+            Assert.AreEqual((UnixFileMode)0b100_100_000, File.GetUnixFileMode(Path.Combine(data, file)), file); // NODED_CERT_MODE, x509's 0440
+        Assert.AreEqual((UnixFileMode)0b100_100_100, File.GetUnixFileMode(Path.Combine(data, "ssconf_cluster_name")));
+
+        // A client certificate of its own, for node2, signed by the cluster certificate.
+        var client = Path.Combine(data, "client.pem");
+        Assert.AreNotEqual(File.ReadAllText(Path.Combine(Path.Combine(plan.Nodes[2].Root, "var/lib/ganeti"), "client.pem")), File.ReadAllText(client));
+        StringAssert.Contains(Run("openssl", "x509", "-noout", "-subject", "-in", client), "CN = node2");
+        StringAssert.Contains(Run("openssl", "verify", "-CAfile", Path.Combine(masterData, "server.pem"), client), ": OK");
+
+        // The version links gnt-node add's ssh command makes, naming the node's own installation.
+        Assert.AreEqual(Path.Combine(node2.Prefix, "lib/ganeti/3.0"), new FileInfo(Path.Combine(node2.Root, "etc/ganeti/lib")).LinkTarget);
+        Assert.AreEqual(Path.Combine(node2.Prefix, "share/ganeti/3.0"), new FileInfo(Path.Combine(node2.Root, "etc/ganeti/share")).LinkTarget);
+        Assert.IsFalse(File.Exists(Path.Combine(masterData, "client.pem.new")));
+    }
+
+    private static string RunAsNode(ClusterPlan plan, NodePlan node, params string[] command)
+    {
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in command.Skip(1))
+            start.ArgumentList.Add(arg);
+        // As the node's cmd wrapper sets it up (nss_wrapper makes every Ganeti user root).
+        foreach (var (key, value) in ClusterGenerator.NodeEnvironment(node, ClusterGenerator.BuildManifest(plan, GanetiInstallation.Discover("/", null), null).Sandbox, 1000, plan.Preload))
+            start.Environment[key] = value;
+        start.Environment["PATH"] = $"{Path.Combine(node.Prefix, "sbin")}:/usr/sbin:/usr/bin:/sbin:/bin";
+        using var process = StartInSandbox(plan, start);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.AreEqual(0, process.ExitCode, $"{string.Join(' ', command)}:\n{output.Result}\n{error}");
+        return output.Result;
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return output.Result + error;
+    }
+}
