@@ -61,13 +61,6 @@ public sealed partial class JoinEquivalenceTests
         var verify = Tool(repo, "verify");
         Assert.AreEqual(0, verify.ExitCode, verify.ToString());
 
-        // hail places instances on the joined nodes too.
-        foreach (var name in new[] { "inst1", "inst2", "inst3", "inst4" })
-            Gnt(repo, "node1", "gnt-instance", "add", "-I", "hail", "-t", "diskless", "--no-nics", "-o", "noop", "-H", "fake",
-                "--no-name-check", "--no-ip-check", name);
-        var placed = Gnt(repo, "node1", "gnt-instance", "list", "--no-headers", "-o", "pnode").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.IsGreaterThan(2, placed.Distinct().Count(), string.Join(' ', placed));
-
         // The master fails over to a joined candidate; the tool follows it.
         Gnt(repo, "node2", "gnt-cluster", "master-failover");
         Assert.AreEqual("node2", Gnt(repo, "node3", "gnt-cluster", "getmaster").Trim());
@@ -80,6 +73,13 @@ public sealed partial class JoinEquivalenceTests
         Assert.AreEqual(0, again.ExitCode, again.ToString());
         Assert.AreEqual("up", JsonNode.Parse(Tool(repo, "status", "--json").Output)!["state"]!.GetValue<string>());
         StringAssert.Contains(Gnt(repo, "node2", "gnt-node", "list", "--no-headers", "-o", "name,offline"), "node5 N");
+
+        // hail places instances on the joined nodes too.
+        foreach (var name in new[] { "inst1", "inst2", "inst3", "inst4" })
+            Gnt(repo, "node2", "gnt-instance", "add", "-I", "hail", "-t", "diskless", "--no-nics", "-o", "noop", "-H", "fake",
+                "--no-name-check", "--no-ip-check", name);
+        var placed = Gnt(repo, "node2", "gnt-instance", "list", "--no-headers", "-o", "pnode").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.IsGreaterThan(2, placed.Distinct().Count(), string.Join(' ', placed));
 
         var burnin = Tool(repo, "burnin", "-t", "diskless", "-n", "2");
         Assert.AreEqual(0, burnin.ExitCode, burnin.ToString());

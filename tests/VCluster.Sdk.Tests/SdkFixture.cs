@@ -44,10 +44,14 @@ public static class SdkFixture
         }
     }
 
+    /// <summary>A new folder in the work folder (which the run removes at its end).</summary>
+    public static string NewDirectory(string prefix) =>
+        Directory.CreateDirectory(Path.Combine(WorkDirectory, $"{prefix}{Guid.NewGuid():N}"[..(prefix.Length + 8)])).FullName;
+
     /// <summary>A folder set up like a repository that uses the SDK from the local feed.</summary>
     public static string NewRepository()
     {
-        var dir = Directory.CreateTempSubdirectory("vcr").FullName;
+        var dir = NewDirectory("r");
         File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
             <configuration>
               <packageSources>

@@ -222,7 +222,7 @@ public sealed class SdkTests
     public void TheToolFindsTheProjectsClusterWhereverItsRootIs()
     {
         var repo = NewRepository();
-        var elsewhere = Directory.CreateTempSubdirectory("vcroot").FullName;
+        var elsewhere = NewDirectory("root");
         Write(repo, "lab.proj", $"""
             <Project Sdk="VCluster.Sdk">
               <PropertyGroup>
@@ -257,7 +257,7 @@ public sealed class SdkTests
         StringAssert.Contains(Tool(repo, "status", "--cluster", "ci").Output, "cluster ci: down");
 
         // Nowhere near a cluster: what to do.
-        var nowhere = Tool(Directory.CreateTempSubdirectory("vcnone").FullName, "status");
+        var nowhere = Tool(NewDirectory("none"), "status");
         Assert.AreEqual(1, nowhere.ExitCode);
         StringAssert.Contains(nowhere.Output, "error VCS0019: no cluster found");
     }

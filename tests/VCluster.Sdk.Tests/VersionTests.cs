@@ -14,7 +14,7 @@ public sealed class VersionTests
 {
     private static string Copy()
     {
-        var copy = Directory.CreateTempSubdirectory("vcver").FullName;
+        var copy = NewDirectory("version");
         foreach (var part in new[] { "src", "sdk", "templates", "eng", "Directory.Build.props", "Directory.Build.targets", "global.json", "dotnet-tools.json" })
             Assert.AreEqual(0, Run("cp", ["-a", Path.Combine(RepositoryRoot, part), copy]).ExitCode, part);
         // Build output is not a source.
