@@ -128,6 +128,21 @@ public sealed class GenerationTests
     }
 
     [TestMethod]
+    public void WithoutMonitoringNodesAreAsGanetiBuiltWithDisableMonitoring()
+    {
+        using var dir = new TempDir();
+        var monitored = Generate(dir);
+        Assert.IsTrue(ClusterManifest.Load(monitored.ManifestPath).Nodes[0].Daemons.Any(d => d.Name == "ganeti-mond"), "Debian's build runs mond");
+
+        var plain = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), Monitoring = false }, Options(dir.Combine("cache")));
+        var node = plain.Plan.Nodes[1];
+        Assert.IsFalse(ClusterManifest.Load(plain.ManifestPath).Nodes.Any(n => n.Daemons.Any(d => d.Name == "ganeti-mond")));
+        StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), "[[ \"False\" == True ]]");
+        var share = Path.Combine(node.Prefix, "share/ganeti/3.0");
+        Assert.AreEqual("False", RunPython(plain.Plan, node, $"import sys; sys.path.insert(0, '{share}'); from ganeti import constants; print(constants.ENABLE_MOND)"));
+    }
+
+    [TestMethod]
     public void EntryPointsRunWithTheNodesInstallation()
     {
         using var dir = new TempDir();

@@ -21,6 +21,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? GanetiRoot { get; set; }
     public string? CacheDirectory { get; set; }
     public bool EnableMetad { get; set; }
+    public bool Monitoring { get; set; } = true;
     public bool DurableWrites { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
@@ -39,6 +40,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             NodeCount = NodeCount,
             InstanceCount = InstanceCount,
             EnableMetad = EnableMetad,
+            Monitoring = Monitoring,
             DurableWrites = DurableWrites,
             SourceFile = ProjectFile,
             Nodes = Nodes.Select(n => new NodeSpec

@@ -5,18 +5,22 @@ handful of RPCs to every node already in the cluster, so the adds together cost 
 of the cluster's size).
 
 Run by `dotnet vcluster up` inside the sandbox as the master node, with the installed
-Ganeti's own library. Between the two steps the tool starts each new node's daemons, as
-node-daemon-setup does at the end of its work; after them it runs `gnt-cluster redist-conf`,
-whose job distributes the configuration, the ssconf files and the ancillary files to every
-node with RedistributeAncillaryFiles, the function LUNodeAdd uses.
+Ganeti's own library. Between the first two steps the tool starts each new node's daemons,
+as node-daemon-setup does at the end of its work.
 
-  bulk_join.py prepare NODE...  for each NODE, what `gnt-node add` has node-daemon-setup do
-                                on it (bootstrap.SetupNodeDaemon): ssconf, confd HMAC key,
-                                cluster certificate, a new client certificate
-  bulk_join.py add NODE...      LUNodeAdd's changes to the configuration for every NODE, in
-                                one configuration write through wconfd: the node objects,
-                                master candidacy (_DecideSelfPromotion), candidate
-                                certificate digests
+  bulk_join.py prepare NODE...    for each NODE, what `gnt-node add` runs on it through ssh
+                                  (bootstrap.SetupNodeDaemon): the version links, then
+                                  node-daemon-setup's files: ssconf, confd HMAC key, cluster
+                                  certificate, a new client certificate
+  bulk_join.py add NODE...        LUNodeAdd's changes to the configuration for every NODE, in
+                                  one configuration write through wconfd: the node objects,
+                                  master candidacy (_DecideSelfPromotion), candidate
+                                  certificate digests; wconfd distributes the configuration
+                                  and ssconf as after any change, and the step waits for it
+  bulk_join.py distribute NODE... what LUNodeAdd's RedistributeAncillaryFiles uploads to the
+                                  nodes (known hosts, HMAC key, cluster domain secret, RAPI
+                                  and SPICE certificates, RAPI users), written as each node's
+                                  noded writes an upload (backend.UploadFile)
 
 Where Ganeti would ssh or RPC to a node, this writes into the node's tree directly (every
 node lives on this machine; vcluster.ExchangeNodeRoot names a path in another node's tree),
@@ -26,7 +30,9 @@ with the function the node itself would have called.
 import multiprocessing
 import os
 import sys
+import time
 
+from ganeti import backend
 from ganeti import config
 from ganeti import constants
 from ganeti import errors
@@ -39,7 +45,9 @@ from ganeti import ssh
 from ganeti import ssconf
 from ganeti import utils
 from ganeti import vcluster
+from ganeti.cmdlib import common as cmdlib_common
 from ganeti.cmdlib import node as cmdlib_node
+from ganeti.rpc import node as rpc_node
 from ganeti.tools import common
 from ganeti.tools import node_daemon_setup
 
@@ -157,19 +165,75 @@ def Add(nodes):
         print("added %s%s" % (hostname.name, " (master candidate)" if candidate else ""), flush=True)
   finally:
     livelock.close()
+  WaitForDistribution(nodes)
+
+
+def WaitForDistribution(nodes, timeout=600):
+  """wconfd distributes a written configuration on its own, after the write returns: wait
+  until every node's ssconf lists every node and every master candidate holds the master's
+  configuration, so that the daemons started next find them."""
+  deadline = time.time() + timeout
+  while True:
+    store = ssconf.SimpleStore()
+    names = sorted(store.GetNodeList())
+    config_data = utils.ReadFile(pathutils.CLUSTER_CONF_FILE)
+    pending = [n for n in nodes
+               if sorted(utils.ReadFile(vcluster.ExchangeNodeRoot(n, store.KeyToFilename(constants.SS_NODE_LIST))).split()) != names]
+    pending += [n for n in store.GetMasterCandidates() if n in nodes and
+                _ReadOrNone(vcluster.ExchangeNodeRoot(n, pathutils.CLUSTER_CONF_FILE)) != config_data]
+    if not pending and sorted(set(nodes) - set(names)) == []:
+      return
+    if time.time() > deadline:
+      raise BulkJoinError("wconfd did not distribute the configuration to: %s" % ", ".join(sorted(set(pending))))
+    time.sleep(0.2)
+
+
+def _ReadOrNone(path):
+  try:
+    return utils.ReadFile(path)
+  except EnvironmentError:
+    return None
+
+
+def Distribute(nodes):
+  livelock = utils.livelock.LiveLock("vcluster_bulk_join")
+  try:
+    cfg = config.GetConfig(None, livelock)
+    cluster = cfg.GetClusterInfo()
+    master = cfg.GetMasterNodeName()
+    online = [cfg.GetNodeName(u) for u in cfg.GetOnlineNodeList()]
+    vm_capable = [cfg.GetNodeName(u) for u in cfg.GetVmCapableNodeList()]
+  finally:
+    livelock.close()
+  getents = runtime.GetEnts()
+  # RedistributeAncillaryFiles: every online node but the master gets files_all, the
+  # VM-capable ones files_vm too; a file the master lacks is not sent (UploadHelper).
+  (files_all, _, files_mc, files_vm) = cmdlib_common.ComputeAncillaryFiles(cluster, True)
+  assert not files_mc
+  filemap = [([n for n in nodes if n in online and n != master], files_all),
+             ([n for n in nodes if n in online and n in vm_capable and n != master], files_vm)]
+  for (names, files) in filemap:
+    for fname in files:
+      if not os.path.exists(fname):
+        continue
+      # What call_upload_file sends (rpc), and what each node's noded does with it.
+      (virtual, data, mode, user, group, atime, mtime) = rpc_node._PrepareFileUpload(None, None, fname)
+      raw = backend._Decompress(data)
+      uid = getents.LookupUser(user)
+      gid = getents.LookupGroup(group)
+      for name in names:
+        target = vcluster.ExchangeNodeRoot(name, fname)
+        utils.SafeWriteFile(target, None, data=raw, mode=mode, uid=uid, gid=gid, atime=atime, mtime=mtime)
+      print("distributed %s to %d nodes" % (fname, len(names)), flush=True)
 
 
 def main(argv):
-  if len(argv) < 2 or argv[1] not in ("prepare", "add"):
-    sys.stderr.write("usage: %s prepare|add NODE...\n" % argv[0])
+  steps = {"prepare": Prepare, "add": Add, "distribute": Distribute}
+  if len(argv) < 2 or argv[1] not in steps:
+    sys.stderr.write("usage: %s prepare|add|distribute NODE...\n" % argv[0])
     return 2
-  nodes = argv[2:]
-  if not nodes:
-    return 0
-  if argv[1] == "prepare":
-    Prepare(nodes)
-  else:
-    Add(nodes)
+  if argv[2:]:
+    steps[argv[1]](argv[2:])
   return 0
 
 

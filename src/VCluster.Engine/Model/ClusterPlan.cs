@@ -22,6 +22,9 @@ public sealed class ClusterPlan
     public required IReadOnlyList<NodePlan> Nodes { get; init; }
     public required IReadOnlyList<InstancePlan> Instances { get; init; }
     public bool EnableMetad { get; init; }
+
+    /// <summary>Whether nodes run mond (<see cref="ClusterSpec.Monitoring"/>).</summary>
+    public bool Monitoring { get; init; } = true;
     public bool DurableWrites { get; init; }
 
     /// <summary>The libraries every node process preloads: names and users, and fsync unless writes are durable.</summary>

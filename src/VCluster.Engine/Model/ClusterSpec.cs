@@ -34,6 +34,13 @@ public sealed class ClusterSpec
     public bool EnableMetad { get; init; }
 
     /// <summary>
+    /// Whether nodes run Ganeti's monitoring daemon (mond), as Debian's build does. Off, every
+    /// node is as Ganeti built with --disable-monitoring: one daemon less per node (CPU at
+    /// start, memory), and no data collectors for HTools' --mond.
+    /// </summary>
+    public bool Monitoring { get; init; } = true;
+
+    /// <summary>
     /// Whether Ganeti's fsync calls reach the disk. Off by default: every node of the cluster
     /// shares one disk, and Ganeti fsyncs each of the ~25 ssconf files on every node for every
     /// configuration change; libeatmydata makes those calls return at once.

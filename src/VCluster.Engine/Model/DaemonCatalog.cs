@@ -46,7 +46,7 @@ public static class DaemonCatalog
             Make("ganeti-luxid", DaemonRole.Master, ["--no-user-checks"], "LUXID_ARGS"),
             Make("ganeti-confd", DaemonRole.MasterCandidates, ["-b", ip], "CONFD_ARGS"),
         };
-        if (constants["ENABLE_MOND"]?.GetValue<bool>() == true)
+        if (constants["ENABLE_MOND"]?.GetValue<bool>() == true && cluster.Monitoring)
             daemons.Add(Make("ganeti-mond", DaemonRole.AllNodes, ["-b", ip], "MOND_ARGS"));
         if (cluster.EnableMetad)
             daemons.Add(Make("ganeti-metad", DaemonRole.AllNodes, ["-b", ip], "METAD_ARGS"));

@@ -159,6 +159,7 @@ public static partial class ClusterPlanner
             Nodes = nodePlans,
             Instances = instances,
             EnableMetad = spec.EnableMetad,
+            Monitoring = spec.Monitoring,
             DurableWrites = spec.DurableWrites,
         };
     }

@@ -43,6 +43,7 @@ public sealed class TemplateModel
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
             ["enable_metad"] = plan.EnableMetad,
+            ["monitoring"] = plan.Monitoring,
             ["durable_writes"] = plan.DurableWrites,
             ["preload"] = plan.Preload,
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
@@ -198,6 +199,8 @@ public static class NodeAutoconf
             new("SSH_DAEMON_KEYFILES", "{" + string.Join(", ", keyTypes.Select(t => $"{Py(t)}: ({Py($"{sshDir}/ssh_host_{t}_key")}, {Py($"{sshDir}/ssh_host_{t}_key.pub")})")) + "}"),
             // metad needs port 80 on every node and capabilities set with setcap.
             new("ENABLE_METAD", plan.EnableMetad ? "True" : "False"),
+            // As built with --disable-monitoring when the project turns mond off.
+            new("ENABLE_MOND", plan.Monitoring && ganeti.Constants["ENABLE_MOND"]?.GetValue<bool>() == true ? "True" : "False"),
         ];
     }
 

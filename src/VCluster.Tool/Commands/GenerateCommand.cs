@@ -29,6 +29,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--durable-writes", Description = "Let Ganeti's fsync calls reach the disk (default: libeatmydata skips them).")]
     public bool DurableWrites { get; set; }
 
+    [Option("--no-monitoring", Description = "Nodes without Ganeti's monitoring daemon, as Ganeti built with --disable-monitoring (less CPU and memory per node).")]
+    public bool NoMonitoring { get; set; }
+
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
         var root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
@@ -40,6 +43,7 @@ public sealed class GenerateCommand : ToolCommand
             NodeCount = Nodes,
             InstanceCount = Instances,
             DurableWrites = DurableWrites,
+            Monitoring = !NoMonitoring,
         }, new GenerationOptions
         {
             TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),

@@ -122,9 +122,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
         else
         {
-            // noded everywhere first: the master's wconfd asks the other nodes to vote.
+            // Every node's own daemons first (noded, mond): the master's wconfd asks the other
+            // nodes' noded to vote.
             var others = manifest.Nodes.Where(n => n.Name != master.Name && members.Contains(n.Name)).ToList();
-            nodes.ForEachNode(others, "starting noded", n => nodes.StartDaemons(n, ["ganeti-noded"], cancellation), cancellation);
+            nodes.ForEachNode(others, "starting node daemons",
+                n => nodes.StartDaemons(n, n.Daemons.Where(d => d.Role == "allNodes").Select(d => d.Name), cancellation), cancellation);
             var nodedLog = NodedLogLength(master);
             var started = nodes.StartDaemons(master, roles.DaemonsOf(master).Select(d => d.Name), cancellation);
             Step($"{master.Name}: master daemons running");

@@ -8,9 +8,9 @@ namespace VCluster.Tool.Runtime.Joins;
 /// end-to-end tests compare both; docs/join.md lists what may differ). Ganeti's own library
 /// does the work, run as the master by <c>bulk_join.py</c> (src/VCluster.Engine/Ganeti):
 /// node-daemon-setup's files for every node, then, once their daemons run, LUNodeAdd's
-/// configuration changes in one write, then a real <c>gnt-cluster redist-conf</c>, which
-/// distributes configuration, ssconf and ancillary files as LUNodeAdd does. The cost grows
-/// with the number of nodes, not with its square.
+/// configuration changes in one write (wconfd distributes it as after any change), then the
+/// ancillary files LUNodeAdd distributes. The cost grows with the number of nodes, not with
+/// its square, and no RPC is sent where a direct write does the node's own work.
 /// </summary>
 public sealed class BulkJoin : INodeJoin
 {
@@ -32,7 +32,7 @@ public sealed class BulkJoin : INodeJoin
         nodes.Step($"bulk join: LUNodeAdd's configuration changes for {joining.Count} nodes, one write");
         nodes.RunOnNode(master, [nodes.Manifest.Ganeti.Python, script, "add", .. names], "bulk join (add)", timeout, cancellation);
 
-        nodes.Step("bulk join: gnt-cluster redist-conf");
-        nodes.RunOnNode(master, ["gnt-cluster", "redist-conf"], "gnt-cluster redist-conf", timeout, cancellation);
+        nodes.Step("bulk join: RedistributeAncillaryFiles' files on each");
+        nodes.RunOnNode(master, [nodes.Manifest.Ganeti.Python, script, "distribute", .. names], "bulk join (distribute)", timeout, cancellation);
     }
 }
