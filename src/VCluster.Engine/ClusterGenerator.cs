@@ -106,7 +106,7 @@ public static class ClusterGenerator
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
-                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan), plan.Preload),
+                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan), plan.Preload, RpcTimeDilation.ConnectTimeout(plan, ganeti)),
                 Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
                 {
@@ -132,8 +132,9 @@ public static class ClusterGenerator
     public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + 1));
 
     /// <summary>What makes a process one virtual node, inside the sandbox: Ganeti's own variables plus nss_wrapper's.</summary>
-    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload) => new()
+    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload, int rpcConnectTimeout) => new()
     {
+        [RpcTimeDilation.Variable] = rpcConnectTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["NSS_WRAPPER_MAX_HOSTENTS"] = maxHostEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["GANETI_ROOTDIR"] = node.SandboxRoot,
         ["GANETI_HOSTNAME"] = node.Name,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VCluster.Engine.Ganeti;
+using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 using static VCluster.Engine.Tests.TestSupport;
 
@@ -62,7 +63,7 @@ public sealed class BulkJoinScriptTests
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
         // As the node's cmd wrapper sets it up (nss_wrapper makes every Ganeti user root).
-        foreach (var (key, value) in ClusterGenerator.NodeEnvironment(node, ClusterGenerator.BuildManifest(plan, GanetiInstallation.Discover("/", null), null).Sandbox, 1000, plan.Preload))
+        foreach (var (key, value) in ClusterManifest.Load(Path.Combine(plan.Root, ClusterManifest.FileName)).Node(node.Name).Environment)
             start.Environment[key] = value;
         start.Environment["PATH"] = $"{Path.Combine(node.Prefix, "sbin")}:/usr/sbin:/usr/bin:/sbin:/bin";
         using var process = StartInSandbox(plan, start);

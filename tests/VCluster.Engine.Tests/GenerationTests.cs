@@ -119,12 +119,13 @@ public sealed class GenerationTests
         using var dir = new TempDir();
         var fast = Generate(dir);
         var node = fast.Plan.Nodes[0];
-        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export LD_PRELOAD=\"libnss_wrapper.so libeatmydata.so\"");
-        Assert.AreEqual("libnss_wrapper.so libeatmydata.so", ClusterManifest.Load(fast.ManifestPath).Nodes[0].Environment["LD_PRELOAD"]);
+        const string Dilation = " /mnt/.state/lib/libvcluster-rpc-timeout.so";
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export LD_PRELOAD=\"libnss_wrapper.so libeatmydata.so" + Dilation + "\"");
+        Assert.AreEqual("libnss_wrapper.so libeatmydata.so" + Dilation, ClusterManifest.Load(fast.ManifestPath).Nodes[0].Environment["LD_PRELOAD"]);
 
         var durable = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), DurableWrites = true }, Options(dir.Combine("cache")));
-        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export LD_PRELOAD=\"libnss_wrapper.so\"");
-        Assert.AreEqual("libnss_wrapper.so", ClusterManifest.Load(durable.ManifestPath).Nodes[0].Environment["LD_PRELOAD"]);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export LD_PRELOAD=\"libnss_wrapper.so" + Dilation + "\"");
+        Assert.AreEqual("libnss_wrapper.so" + Dilation, ClusterManifest.Load(durable.ManifestPath).Nodes[0].Environment["LD_PRELOAD"]);
     }
 
     [TestMethod]

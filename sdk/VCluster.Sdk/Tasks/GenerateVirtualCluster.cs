@@ -22,6 +22,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? CacheDirectory { get; set; }
     public bool EnableMetad { get; set; }
     public bool Monitoring { get; set; } = true;
+    public string? RpcConnectTimeout { get; set; }
     public bool DurableWrites { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
@@ -41,6 +42,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             InstanceCount = InstanceCount,
             EnableMetad = EnableMetad,
             Monitoring = Monitoring,
+            RpcConnectTimeout = RpcConnectTimeout,
             DurableWrites = DurableWrites,
             SourceFile = ProjectFile,
             Nodes = Nodes.Select(n => new NodeSpec

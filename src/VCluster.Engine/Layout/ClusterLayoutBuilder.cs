@@ -40,6 +40,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         cluster.Directory(Path.GetRelativePath(plan.SandboxRoot, _sandbox.SharedFolder), DirMode);
         foreach (var (name, content) in _installed.EntryPoints)
             cluster.File(EntryPointCopy(name), content, DirMode);
+        cluster.File(Path.Combine(RpcTimeDilation.Folder, RpcTimeDilation.LibraryName), RpcTimeDilation.ReadLibrary(), DirMode);
         foreach (var (name, content) in SandboxScripts.All)
             cluster.File(Path.Combine(SandboxScripts.Folder, name), content, 0b110_100_100);
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))

@@ -27,8 +27,15 @@ public sealed class ClusterPlan
     public bool Monitoring { get; init; } = true;
     public bool DurableWrites { get; init; }
 
-    /// <summary>The libraries every node process preloads: names and users, and fsync unless writes are durable.</summary>
-    public string Preload => DurableWrites ? "libnss_wrapper.so" : "libnss_wrapper.so libeatmydata.so";
+    /// <summary>Declared RPC connect timeout in seconds, or null for the default (<see cref="RpcTimeDilation"/>).</summary>
+    public int? RpcConnectTimeout { get; init; }
+
+    /// <summary>
+    /// The libraries every node process preloads: names and users, fsync unless writes are
+    /// durable, and RPC time dilation.
+    /// </summary>
+    public string Preload => (DurableWrites ? "libnss_wrapper.so" : "libnss_wrapper.so libeatmydata.so")
+        + " " + Path.Combine(SandboxRoot, RpcTimeDilation.Folder, RpcTimeDilation.LibraryName);
 
     public NodePlan Master => Nodes.First(n => n.IsMaster);
 

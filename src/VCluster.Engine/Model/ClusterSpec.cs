@@ -41,6 +41,13 @@ public sealed class ClusterSpec
     public bool Monitoring { get; init; } = true;
 
     /// <summary>
+    /// Seconds an RPC connection may take to connect and shake hands (Ganeti's
+    /// RPC_CONNECT_TIMEOUT, raised for every node process); empty: scaled to the cluster
+    /// (<see cref="RpcTimeDilation"/>).
+    /// </summary>
+    public string? RpcConnectTimeout { get; init; }
+
+    /// <summary>
     /// Whether Ganeti's fsync calls reach the disk. Off by default: every node of the cluster
     /// shares one disk, and Ganeti fsyncs each of the ~25 ssconf files on every node for every
     /// configuration change; libeatmydata makes those calls return at once.

@@ -45,6 +45,8 @@ public static partial class ClusterPlanner
             errors.Add(source.Error(ErrorCodes.InvalidNetwork, $"VClusterNetwork: {networkError}", "VClusterNetwork"));
 
         var instanceCount = ParseCount(spec.InstanceCount, 0, "VClusterInstanceCount", source, errors);
+        int? rpcConnectTimeout = string.IsNullOrWhiteSpace(spec.RpcConnectTimeout) ? null
+            : ParseCount(spec.RpcConnectTimeout, 0, "VClusterRpcConnectTimeout", source, errors, minimum: 1, maximum: 3600);
         var nodes = spec.Nodes.Count > 0
             ? spec.Nodes
             : Enumerable.Range(1, ParseCount(spec.NodeCount, ClusterSpec.DefaultNodeCount, "VClusterNodeCount", source, errors, minimum: 1))
@@ -160,18 +162,19 @@ public static partial class ClusterPlanner
             Instances = instances,
             EnableMetad = spec.EnableMetad,
             Monitoring = spec.Monitoring,
+            RpcConnectTimeout = rpcConnectTimeout,
             DurableWrites = spec.DurableWrites,
         };
     }
 
     private static int ParseCount(string? text, int fallback, string property, ProjectSourceLocator source,
-        List<VClusterDiagnostic> errors, int minimum = 0)
+        List<VClusterDiagnostic> errors, int minimum = 0, int maximum = 1_000_000)
     {
         if (string.IsNullOrWhiteSpace(text))
             return fallback;
-        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= 1_000_000)
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
             return value;
-        errors.Add(source.Error(ErrorCodes.InvalidCount, $"{property} '{text}' is not a whole number from {minimum} to 1000000", property));
+        errors.Add(source.Error(ErrorCodes.InvalidCount, $"{property} '{text}' is not a whole number from {minimum} to {maximum}", property));
         return fallback;
     }
 

@@ -46,6 +46,7 @@ public sealed class TemplateModel
             ["monitoring"] = plan.Monitoring,
             ["durable_writes"] = plan.DurableWrites,
             ["preload"] = plan.Preload,
+            ["rpc_connect_timeout"] = RpcTimeDilation.ConnectTimeout(plan, ganeti),
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
             ["storage_mount"] = sandbox.StorageMount,
             ["file_storage_dir"] = sandbox.FileStorageDir,

@@ -32,6 +32,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--no-monitoring", Description = "Nodes without Ganeti's monitoring daemon, as Ganeti built with --disable-monitoring (less CPU and memory per node).")]
     public bool NoMonitoring { get; set; }
 
+    [Option("--rpc-connect-timeout <SECONDS>", Description = "Seconds an RPC may take to connect (default: Ganeti's 5 up to 33 nodes, then 0.15 per node).")]
+    public string? RpcConnectTimeout { get; set; }
+
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
         var root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
@@ -44,6 +47,7 @@ public sealed class GenerateCommand : ToolCommand
             InstanceCount = Instances,
             DurableWrites = DurableWrites,
             Monitoring = !NoMonitoring,
+            RpcConnectTimeout = RpcConnectTimeout,
         }, new GenerationOptions
         {
             TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
