@@ -13,14 +13,14 @@ namespace VCluster.Engine.Tests;
 public sealed class RpcTimeDilationTests
 {
     [TestMethod]
-    public void TheTimeoutIsGanetisForSmallClustersAndGrowsWithTheNodes()
+    public void TheTimeoutHasAFloorAndGrowsWithTheNodes()
     {
         var ganeti = GanetiInstallation.Discover("/", null);
         int For(string nodes, string? declared = null) => RpcTimeDilation.ConnectTimeout(
             ClusterPlanner.Plan(new ClusterSpec { Root = "/srv/vc", Network = "198.18.0.0/15", NodeCount = nodes, RpcConnectTimeout = declared }), ganeti);
-        Assert.AreEqual(5, For("3"), "Ganeti's RPC_CONNECT_TIMEOUT");
-        Assert.AreEqual(5, For("30"));
-        Assert.AreEqual(15, For("100"));
+        Assert.AreEqual(30, For("3"));
+        Assert.AreEqual(30, For("200"));
+        Assert.AreEqual(38, For("250"));
         Assert.AreEqual(60, For("400"));
         Assert.AreEqual(7, For("400", declared: "7"));
         SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = "/srv/vc", RpcConnectTimeout = "0" }), VCluster.Engine.Diagnostics.ErrorCodes.InvalidCount);

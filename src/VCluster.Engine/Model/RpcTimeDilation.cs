@@ -26,11 +26,16 @@ public static class RpcTimeDilation
     private const double SecondsPerNode = 0.15;
 
     /// <summary>
-    /// The declared timeout, else Ganeti's own while the cluster is small, and beyond that
-    /// enough for every node's handshake on the machine.
+    /// Never less than this: even on 10 nodes a hooks RPC right after verify (whose checks
+    /// keep every core busy for seconds) missed Ganeti's 5 s on the standard machine, and a
+    /// test machine runs other work besides.
     /// </summary>
+    public const int MinimumSeconds = 30;
+
+    /// <summary>The declared timeout, else enough for every node's handshake on the machine.</summary>
     public static int ConnectTimeout(ClusterPlan plan, GanetiInstallation ganeti) =>
-        plan.RpcConnectTimeout ?? Math.Max(ganeti.Constants["RPC_CONNECT_TIMEOUT"]?.GetValue<int>() ?? 5, (int)Math.Ceiling(SecondsPerNode * plan.Nodes.Count));
+        plan.RpcConnectTimeout ?? Math.Max(Math.Max(MinimumSeconds, ganeti.Constants["RPC_CONNECT_TIMEOUT"]?.GetValue<int>() ?? 5),
+            (int)Math.Ceiling(SecondsPerNode * plan.Nodes.Count));
 
     /// <summary>The library as built beside the engine.</summary>
     public static byte[] ReadLibrary()
