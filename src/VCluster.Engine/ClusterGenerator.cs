@@ -72,6 +72,8 @@ public static class ClusterGenerator
             BinDir = Path.Combine(plan.SandboxRoot, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),
             Setup = Path.Combine(plan.Root, SandboxSetupPath),
+            Watcher = Path.Combine(plan.Root, ".state", "sandbox", "watcher"),
+            WatcherInterval = plan.WatcherInterval,
             Group = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "group"),
             Hosts = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "hosts"),
         };

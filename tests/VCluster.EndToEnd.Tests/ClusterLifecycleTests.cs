@@ -40,6 +40,13 @@ public sealed class ClusterLifecycleTests
         CollectionAssert.AreEquivalent(nodes, rows.Select(r => r[0]).ToArray(), list.Output);
         Assert.IsTrue(rows.All(r => r[1] == "N"), $"a node is offline:\n{list.Output}");
 
+        // A node's cmd takes one command line, as Ganeti's vcluster-setup writes it (QA relies on it).
+        var hostname = As(repo, [".vcluster/cluster/nodes/node2/cmd", "echo $GANETI_HOSTNAME"]);
+        Assert.AreEqual("node2", hostname.Output.Trim(), hostname.ToString());
+        // Its "localhost" is its own address: gnt-node list-drbd asks the local confd there.
+        var drbd = Tool(repo, "exec", "node1", "--", "gnt-node", "list-drbd", "node1");
+        Assert.AreEqual(0, drbd.ExitCode, drbd.ToString());
+
         // An instance with the fake hypervisor on a chosen secondary node.
         var target = nodes[^1];
         var add = Tool(repo, "exec", "node1", "--", "gnt-instance", "add", "-t", "diskless", "-o", "noop", "-H", "fake",

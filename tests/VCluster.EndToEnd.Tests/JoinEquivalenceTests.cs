@@ -61,9 +61,29 @@ public sealed partial class JoinEquivalenceTests
         var verify = Tool(repo, "verify");
         Assert.AreEqual(0, verify.ExitCode, verify.ToString());
 
-        // The master fails over to a joined candidate; the tool follows it.
+        // The master fails over to a joined candidate; the cluster's name, the sandbox's ssh
+        // and RAPI from the host follow it at once, status too.
         Gnt(repo, "node2", "gnt-cluster", "master-failover");
         Assert.AreEqual("node2", Gnt(repo, "node3", "gnt-cluster", "getmaster").Trim());
+        Assert.AreEqual("node2", Gnt(repo, "node3", "ssh", "cluster", "echo $GANETI_HOSTNAME").Trim());
+        Assert.AreEqual("node2", Gnt(repo, "node3", "ssh", "192.0.2.1", "echo $GANETI_HOSTNAME").Trim());
+        var status = JsonNode.Parse(Tool(repo, "status", "--json").Output)!;
+        Assert.IsTrue(status["nodes"]!.AsArray().Single(n => n!["master"]!.GetValue<bool>())!["name"]!.GetValue<string>() == "node2");
+        var rapi = status["rapi"]!;
+        var credentials = File.ReadAllText(rapi["credentialsFile"]!.GetValue<string>()).Trim();
+        var info = As(repo, ["curl", "-sS", "-k", "--fail-with-body", "-u", credentials, rapi["url"]!.GetValue<string>() + "/2/info"]);
+        Assert.AreEqual(0, info.ExitCode, info.ToString());
+        StringAssert.Contains(info.Output, "\"master\": \"node2\"");
+
+        // ssh runs a command on the node it names, even one that names another node's cmd,
+        // as Ganeti's QA does; scp -r copies into the target node's own disk.
+        Assert.AreEqual("node4", Gnt(repo, "node3", "ssh", "node1", "/mnt/nodes/node4/cmd 'echo $GANETI_HOSTNAME'").Trim());
+        Gnt(repo, "node3", "sh", "-c", "mkdir -p /srv/ganeti/file-storage/probe.d && echo from-node3 > /srv/ganeti/file-storage/probe.d/file");
+        Gnt(repo, "node3", "scp", "-r", "/srv/ganeti/file-storage/probe.d", "node4:/srv/ganeti/file-storage");
+        Assert.AreEqual("from-node3", Gnt(repo, "node4", "cat", "/srv/ganeti/file-storage/probe.d/file").Trim());
+        Assert.IsTrue(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node4/srv/ganeti/file-storage/probe.d/file")), "on node4's own disk");
+        Gnt(repo, "node4", "rm", "-r", "/srv/ganeti/file-storage/probe.d");
+        Gnt(repo, "node3", "rm", "-r", "/srv/ganeti/file-storage/probe.d");
 
         // A joined node leaves and comes back through the real gnt-node add.
         Gnt(repo, "node2", "gnt-node", "remove", "node5");

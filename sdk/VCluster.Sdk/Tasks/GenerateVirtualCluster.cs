@@ -23,6 +23,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public bool EnableMetad { get; set; }
     public bool Monitoring { get; set; } = true;
     public string? RpcConnectTimeout { get; set; }
+    public string? WatcherInterval { get; set; }
     public bool DurableWrites { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
@@ -43,6 +44,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             EnableMetad = EnableMetad,
             Monitoring = Monitoring,
             RpcConnectTimeout = RpcConnectTimeout,
+            WatcherInterval = WatcherInterval,
             DurableWrites = DurableWrites,
             SourceFile = ProjectFile,
             Nodes = Nodes.Select(n => new NodeSpec

@@ -30,6 +30,11 @@ public sealed class ClusterPlan
     /// <summary>Declared RPC connect timeout in seconds, or null for the default (<see cref="RpcTimeDilation"/>).</summary>
     public int? RpcConnectTimeout { get; init; }
 
+    /// <summary>Seconds between ganeti-watcher runs on every node (0: none), as Debian's cron every 5 minutes.</summary>
+    public int WatcherInterval { get; init; } = DefaultWatcherInterval;
+
+    public const int DefaultWatcherInterval = 300;
+
     /// <summary>
     /// The libraries every node process preloads: names and users, fsync unless writes are
     /// durable, and RPC time dilation.

@@ -47,6 +47,9 @@ public sealed class ClusterSpec
     /// </summary>
     public string? RpcConnectTimeout { get; init; }
 
+    /// <summary>Seconds between runs of ganeti-watcher on every node, as cron runs it; 0: never. Default 300.</summary>
+    public string? WatcherInterval { get; init; }
+
     /// <summary>
     /// Whether Ganeti's fsync calls reach the disk. Off by default: every node of the cluster
     /// shares one disk, and Ganeti fsyncs each of the ~25 ssconf files on every node for every

@@ -47,6 +47,7 @@ public sealed class TemplateModel
             ["durable_writes"] = plan.DurableWrites,
             ["preload"] = plan.Preload,
             ["rpc_connect_timeout"] = RpcTimeDilation.ConnectTimeout(plan, ganeti),
+            ["watcher_interval"] = plan.WatcherInterval,
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
             ["storage_mount"] = sandbox.StorageMount,
             ["file_storage_dir"] = sandbox.FileStorageDir,
@@ -184,6 +185,10 @@ public static class NodeAutoconf
             new("TOOLSDIR", Py(Path.Combine(libDir, "tools"))),
             new("SHAREDIR", Py(Path.Combine(node.Prefix, "share", "ganeti"))),
             new("VERSIONEDSHAREDIR", Py(ShareDir(node, ganeti))),
+            // Every node of the sandbox shares one loopback: a node's own address is its
+            // "localhost" (gnt-node list-drbd asks the local confd there, the watcher the
+            // local RAPI, verify pings the master IP from it).
+            new("IP4_ADDRESS_LOCALHOST", Py(node.Address.ToString())),
             // noded writes to the console; an unprivileged process cannot open /dev/console.
             new("DEV_CONSOLE", Py(Path.Combine(node.SandboxRoot, "dev", "console"))),
             // The cluster's generated OS definition comes first, then the installed ones (noop, ...).

@@ -32,8 +32,11 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--no-monitoring", Description = "Nodes without Ganeti's monitoring daemon, as Ganeti built with --disable-monitoring (less CPU and memory per node).")]
     public bool NoMonitoring { get; set; }
 
-    [Option("--rpc-connect-timeout <SECONDS>", Description = "Seconds an RPC may take to connect (default: Ganeti's 5 up to 33 nodes, then 0.15 per node).")]
+    [Option("--rpc-connect-timeout <SECONDS>", Description = "Seconds an RPC may take to connect (default: 30, or 0.15 per node where more).")]
     public string? RpcConnectTimeout { get; set; }
+
+    [Option("--watcher-interval <SECONDS>", Description = "Seconds between ganeti-watcher runs on every node (default: 300, as cron; 0: never).")]
+    public string? WatcherInterval { get; set; }
 
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
@@ -48,6 +51,7 @@ public sealed class GenerateCommand : ToolCommand
             DurableWrites = DurableWrites,
             Monitoring = !NoMonitoring,
             RpcConnectTimeout = RpcConnectTimeout,
+            WatcherInterval = WatcherInterval,
         }, new GenerationOptions
         {
             TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),

@@ -34,6 +34,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 {
     /// <summary>The sandbox's one SSH port listener, on every address: gnt-node add waits for port 22.</summary>
     private const string SshListener = "ssh-listener";
+
+    /// <summary>The cluster's cron, running ganeti-watcher on every running node (templates/cluster/watcher.sbn).</summary>
+    private const string Watcher = "watcher";
     private readonly Sandbox _sandbox = new(manifest);
     private readonly RapiAccess _rapi = new(manifest);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -106,6 +109,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
         state!.UpCompleted = false;
         state.UpFailure = null;
+        StoppedNodes.Clear(StateDir); // up starts every node
         EnsureSshListener(state, holder.Value);
         state.Save(StateDir);
         cancellation.ThrowIfCancellationRequested();
@@ -146,7 +150,8 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             n => nodes.StartDaemons(n, current.DaemonsOf(n).Select(d => d.Name), cancellation), cancellation);
         nodes.WaitReady(holder.Value, ReadyTimeout, cancellation);
         Track(state);
-        _rapi.Ensure(state, holder.Value, manifest.Node(current.Master));
+        _rapi.Ensure(state, holder.Value);
+        EnsureWatcher(state, holder.Value);
         state.UpCompleted = true;
         state.Save(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {current.Master} ({manifest.ClusterAddress})");
@@ -159,7 +164,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         var roles = ClusterRoles.Read(manifest);
         return state.UpCompleted && manifest.Nodes.All(n => roles.Members.Contains(n.Name))
-            && Nodes(state).NotReady(holder).Count == 0 && _rapi.IsReady(state, manifest.Node(roles.Master));
+            && Nodes(state).NotReady(holder).Count == 0 && _rapi.IsReady(state);
     }
 
     private string RapiLine(RuntimeState state) =>
@@ -214,6 +219,17 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         state.Processes.Add(new TrackedProcess("", SshListener, process.Pid, process.StartTime));
     }
 
+    /// <summary>The cluster's cron, in the sandbox, where down's sweep ends it with everything else.</summary>
+    private void EnsureWatcher(RuntimeState state, LinuxProcess holder)
+    {
+        if (manifest.Sandbox.WatcherInterval <= 0 || state.Processes.Any(p => p.Name == Watcher && p.Process.IsAlive))
+            return;
+        state.Processes.RemoveAll(p => p.Name == Watcher);
+        var pid = Shell.Detached(Sandbox.Enter(holder, ["/bin/sh", manifest.Sandbox.Watcher]), Path.Combine(StateDir, "run", $"{Watcher}.log"));
+        if (LinuxProcess.TryRead(pid) is { } process)
+            state.Processes.Add(new TrackedProcess("", Watcher, process.Pid, process.StartTime));
+    }
+
     /// <summary>
     /// Makes sure the cluster IP is on the master after a resume (it lived in the old network
     /// namespace). Ganeti 3.0's luxid activates it by itself when it starts (Query/Server.hs,
@@ -257,7 +273,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// <summary>Records every daemon's process (pid and start time) in the run-time state.</summary>
     private void Track(RuntimeState state)
     {
-        state.Processes.RemoveAll(p => p.Name != SshListener);
+        state.Processes.RemoveAll(p => p.Name is not (SshListener or Watcher));
         foreach (var node in manifest.Nodes)
         {
             foreach (var daemon in node.Daemons)
@@ -398,6 +414,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     public int StopNode(string name, bool kill, CancellationToken cancellation)
     {
         var state = RequireRunning();
+        StoppedNodes.Add(StateDir, manifest.Node(name).Name); // no cron on a switched-off machine
         StopNodeProcesses(state, manifest.Node(name), kill ? LinuxProcess.SigKill : LinuxProcess.SigTerm);
         progress.WriteLine(kill ? $"node {name}: every process killed (SIGKILL)" : $"node {name}: stopped");
         return 0;
@@ -409,6 +426,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var node = manifest.Node(name);
         var nodes = Nodes(state);
         nodes.StartDaemons(node, ClusterRoles.Read(manifest).DaemonsOf(node).Select(d => d.Name), cancellation);
+        StoppedNodes.Remove(StateDir, node.Name);
         nodes.WaitReady(state.Sandbox, ReadyTimeout, cancellation);
         Track(state);
         state.Save(StateDir);
@@ -449,7 +467,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             }).ToList();
             return new NodeStatus(node.Name, node.Address, node.Name == roles.Master, daemons);
         }).ToList();
-        var rapi = _rapi.Status(state, running);
+        var rapi = _rapi.Status(state, running, manifest.Node(roles.Master));
         var problems = new List<string>();
         if (running)
         {
@@ -468,7 +486,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         RequireRunning();
         var master = manifest.Node(ClusterRoles.Read(manifest).Master);
-        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), .. VerifyPolicy.Arguments]);
+        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), CommandLine.Join(VerifyPolicy.Arguments)]);
         progress.WriteLine(exitCode == 0
             ? $"cluster '{manifest.Name}' verified: no errors (ignored, see docs/verify.md: {string.Join(", ", VerifyPolicy.IgnoredChecks.Select(c => c.Code))})"
             : $"error VCS0025: gnt-cluster verify found errors in cluster '{manifest.Name}' (exit {exitCode})");
@@ -493,7 +511,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         var leftOut = BurninPolicy.LeftOut.Where(l => l.Template == template).Select(l => l.Switch).ToList();
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] burnin -t {template} on {master.Name}: {string.Join(' ', names.Take(count))}" +
             (leftOut.Count > 0 ? $" (left out, see docs/burnin.md: {string.Join(' ', leftOut)})" : ""));
-        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), .. BurninPolicy.Arguments(template, names, parallel)]);
+        var exitCode = Shell.Interactive([Path.Combine(master.Root, "cmd"), CommandLine.Join(BurninPolicy.Arguments(template, names, parallel))]);
         progress.WriteLine(exitCode == 0
             ? $"[{_clock.Elapsed.TotalSeconds,6:F1}s] burnin -t {template} passed"
             : $"error {ErrorCodes.BurninFailed}: burnin -t {template} failed in cluster '{manifest.Name}' (exit {exitCode})");
@@ -504,7 +522,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     {
         RequireRunning();
         var node = manifest.Node(name);
-        return Shell.Interactive([Path.Combine(node.Root, "cmd"), .. command]);
+        return Shell.Interactive([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)]);
     }
 
     public int Logs(string name, string? daemon, bool follow, int lines)

@@ -38,7 +38,7 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
 
     public ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation, bool check = true)
     {
-        var result = Shell.Run([Path.Combine(node.Root, "cmd"), .. command], timeout, cancellation);
+        var result = Shell.Run([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)], timeout, cancellation);
         if (check && !result.Succeeded)
             throw Failure(node.Name, what, result.Tail(15));
         return result;
@@ -66,9 +66,9 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
         if (pending.Count == 0)
             return [];
         Detail($"{node.Name}: starting {string.Join(", ", pending.Select(d => d.Name))}");
-        const string StartEach = "for d; do \"$0\" start \"$d\" || { echo \"vcluster: daemon-util start $d failed\" >&2; exit 1; }; done";
-        var result = RunOnNode(node, ["/bin/sh", "-c", StartEach, Path.Combine(node.Prefix, "lib/ganeti/daemon-util"), .. pending.Select(d => d.Name)],
-            "starting daemons", TimeSpan.FromMinutes(2), cancellation, check: false);
+        var daemonUtil = CommandLine.Quote(Path.Combine(node.Prefix, "lib/ganeti/daemon-util"));
+        var startEach = $"for d in {string.Join(' ', pending.Select(d => d.Name))}; do {daemonUtil} start $d || {{ echo \"vcluster: daemon-util start $d failed\" >&2; exit 1; }}; done";
+        var result = Shell.Run([Path.Combine(node.Root, "cmd"), startEach], TimeSpan.FromMinutes(2), cancellation);
         if (!result.Succeeded)
         {
             var failed = pending.FirstOrDefault(d => result.Output.Contains($"daemon-util start {d.Name} failed", StringComparison.Ordinal)) ?? pending[0];

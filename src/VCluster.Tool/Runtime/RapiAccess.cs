@@ -14,6 +14,7 @@ public sealed record RapiForwarder(int Pid, long StartTime, int Port, string Tar
     public LinuxProcess Process => new(Pid, StartTime);
 }
 
+/// <summary>The forwarder as status shows it; <see cref="Target"/> is the master it relays to right now.</summary>
 public sealed record RapiStatus(string State, string? Url, int? Pid, string? Target, string User, string CredentialsFile);
 
 /// <summary>
@@ -25,7 +26,6 @@ public sealed record RapiStatus(string State, string? Url, int? Pid, string? Tar
 public sealed class RapiAccess(ClusterManifest manifest)
 {
     public const string User = "vcluster";
-    private const string RapiDaemon = "ganeti-rapi";
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     // ensure-dirs' mode for pathutils.RAPI_USERS_FILE.
     private const UnixFileMode UsersFileMode = OwnerOnly | UnixFileMode.GroupRead;
@@ -40,18 +40,21 @@ public sealed class RapiAccess(ClusterManifest manifest)
     /// <summary>pathutils.RAPI_USERS_FILE in a node's tree.</summary>
     public static string UsersFile(ManifestNode node) => Path.Combine(node.Root, "var/lib/ganeti/rapi/users");
 
-    /// <summary>Where the master's ganeti-rapi listens, inside the sandbox.</summary>
-    public static string Target(ManifestNode master) =>
-        $"{master.Address}:{master.Daemons.Single(d => d.Name == RapiDaemon).Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>
+    /// What each connection runs in the sandbox's network namespace: the generated relay
+    /// (templates/cluster/rapi-relay.sbn), which finds the master at that moment, so RAPI from
+    /// the host follows a master failover.
+    /// </summary>
+    private string Relay => Path.Combine(manifest.Sandbox.StateDir, "sandbox", "rapi-relay");
 
     /// <summary>Credentials, users files and forwarder are all in place: up has nothing to do here.</summary>
-    public bool IsReady(RuntimeState state, ManifestNode master) =>
-        state.Rapi is { } forwarder && forwarder.Process.IsAlive && forwarder.Target == Target(master)
+    public bool IsReady(RuntimeState state) =>
+        state.Rapi is { } forwarder && forwarder.Process.IsAlive && forwarder.Target == Relay
         && ReadCredentials() is { } credentials && File.GetUnixFileMode(CredentialsFile) == OwnerOnly
         && manifest.Nodes.All(n => UsersFileHolds(n, credentials));
 
-    /// <summary>Makes the generated user known to every node and the forwarder relay to <paramref name="master"/>.</summary>
-    public void Ensure(RuntimeState state, LinuxProcess holder, ManifestNode master)
+    /// <summary>Makes the generated user known to every node and the forwarder relay to the master.</summary>
+    public void Ensure(RuntimeState state, LinuxProcess holder)
     {
         var credentials = EnsureCredentials();
         // Every node, not only the master: Ganeti keeps the users file the same on all nodes
@@ -68,7 +71,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
             // A rename: ganeti-rapi's inotify watch reloads the file at once (IN_MOVED_TO).
             AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(merged), UsersFileMode);
         }
-        EnsureForwarder(state, holder, Target(master));
+        EnsureForwarder(state, holder, Relay);
     }
 
     /// <summary>The credentials file, made once (created with mode 0600, never wider) and reused.</summary>
@@ -101,7 +104,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
     {
         if (state.Rapi is { } current && current.Process.IsAlive && current.Target == target)
             return;
-        // Dead, or relaying to a former master (after gnt-cluster master-failover).
+        // Dead, or started by another version of the tool.
         StopForwarder(state);
         var log = Path.Combine(manifest.Sandbox.StateDir, "run", "rapi-forwarder.log");
         var preferred = ReadPort();
@@ -109,11 +112,11 @@ public sealed class RapiAccess(ClusterManifest manifest)
         {
             var port = FreePort(attempt == 0 ? preferred : null);
             // Each connection: a fork of the listener execs nsenter into the sandbox's user and
-            // network namespaces (no mount namespace needed), which execs socat to the master.
+            // network namespaces (no mount namespace needed), which runs the relay to the master.
             var inner = new[]
             {
                 "nsenter", "--preserve-credentials", "--user", "--net", "--target", holder.Pid.ToString(CultureInfo.InvariantCulture), "--",
-                "socat", "STDIO", $"TCP:{target}",
+                "/bin/sh", target,
             };
             var pid = Shell.Detached(["socat", $"TCP-LISTEN:{port.ToString(CultureInfo.InvariantCulture)},bind=127.0.0.1,reuseaddr,fork",
                 "EXEC:" + string.Join(' ', inner.Select(SocatEscape))], log);
@@ -144,7 +147,8 @@ public sealed class RapiAccess(ClusterManifest manifest)
         state.Rapi = null;
     }
 
-    public RapiStatus Status(RuntimeState? state, bool running)
+    /// <summary>The forwarder's state; it relays every connection to <paramref name="master"/>, the master right now.</summary>
+    public RapiStatus Status(RuntimeState? state, bool running, ManifestNode master)
     {
         // A forwarder outlives a sandbox killed behind the tool's back: shown until up or down stops it.
         var forwarder = state?.Rapi;
@@ -154,7 +158,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
             alive ? "running" : running ? "dead" : "stopped",
             port is { } p ? Url(p) : null,
             alive ? forwarder!.Pid : null,
-            forwarder?.Target,
+            alive ? $"{master.Name} {master.Address}:{master.Daemons.Single(d => d.Name == "ganeti-rapi").Port.ToString(CultureInfo.InvariantCulture)}" : null,
             User,
             CredentialsFile);
     }

@@ -62,3 +62,30 @@ public sealed class RuntimeState
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(RuntimeState))]
 internal sealed partial class RuntimeStateJson : JsonSerializerContext;
+
+/// <summary>
+/// Nodes stopped with stop-node or kill-node, one name a line in .state/run/stopped-nodes:
+/// the cluster's cron (templates/cluster/watcher.sbn) leaves them alone, as a switched-off
+/// machine runs no cron.
+/// </summary>
+public static class StoppedNodes
+{
+    private static string PathIn(string stateDir) => System.IO.Path.Combine(stateDir, "run", "stopped-nodes");
+
+    public static void Add(string stateDir, string node) =>
+        Write(stateDir, Read(stateDir).Append(node).Distinct());
+
+    public static void Remove(string stateDir, string node) =>
+        Write(stateDir, Read(stateDir).Where(n => n != node));
+
+    public static void Clear(string stateDir) => Write(stateDir, []);
+
+    private static IEnumerable<string> Read(string stateDir) =>
+        File.Exists(PathIn(stateDir)) ? File.ReadAllLines(PathIn(stateDir)).Where(l => l.Length > 0).ToList() : [];
+
+    private static void Write(string stateDir, IEnumerable<string> nodes)
+    {
+        Directory.CreateDirectory(System.IO.Path.Combine(stateDir, "run"));
+        VCluster.Engine.AtomicFile.WriteAllBytes(PathIn(stateDir), System.Text.Encoding.UTF8.GetBytes(string.Concat(nodes.Select(n => n + "\n"))), null);
+    }
+}

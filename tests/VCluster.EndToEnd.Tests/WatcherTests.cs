@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using static VCluster.EndToEnd.Tests.OrdinaryUser;
+
+namespace VCluster.EndToEnd.Tests;
+
+/// <summary>
+/// The cluster's cron runs Ganeti's own watcher on every node, as cron does on hardware: a
+/// daemon that dies comes back; a node switched off with stop-node stays off.
+/// </summary>
+[TestClass]
+public sealed class WatcherTests
+{
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void TheWatcherRestartsDeadDaemonsButNotStoppedNodes()
+    {
+        var repo = NewRepository("""
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterNodeCount>2</VClusterNodeCount>
+                <VClusterWatcherInterval>5</VClusterWatcherInterval>
+              </PropertyGroup>
+            </Project>
+            """);
+        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        try
+        {
+            // A crashed confd on node2 comes back by the watcher's hand, not the tool's.
+            var killed = Tool(repo, "exec", "node2", "--", "sh", "-c", "kill -9 $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-confd.pid)");
+            Assert.AreEqual(0, killed.ExitCode, killed.ToString());
+            Assert.IsTrue(Eventually(() => DaemonState(repo, "node2", "ganeti-confd") == "running"), "ganeti-watcher did not restart confd");
+
+            // A node switched off stays off: no cron runs on it.
+            Assert.AreEqual(0, Tool(repo, "stop-node", "node2").ExitCode);
+            Thread.Sleep(TimeSpan.FromSeconds(20));
+            Assert.AreEqual("dead", DaemonState(repo, "node2", "ganeti-noded"));
+            Assert.AreEqual(0, Tool(repo, "start-node", "node2").ExitCode);
+            Assert.AreEqual("running", DaemonState(repo, "node2", "ganeti-noded"));
+        }
+        finally
+        {
+            Tool(repo, "down");
+        }
+    }
+
+    private static bool Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition())
+                return true;
+            Thread.Sleep(1000);
+        }
+        return false;
+    }
+
+    private static string DaemonState(string repo, string node, string daemon)
+    {
+        var status = Tool(repo, "status", "--json");
+        Assert.AreEqual(0, status.ExitCode, status.ToString());
+        return JsonNode.Parse(status.Output)!["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == node)!["daemons"]!.AsArray()
+            .Single(d => d!["name"]!.GetValue<string>() == daemon)!["state"]!.GetValue<string>();
+    }
+}
