@@ -72,7 +72,7 @@ public static class ClusterGenerator
             BinDir = Path.Combine(plan.SandboxRoot, "bin"),
             StateDir = Path.Combine(plan.Root, ".state"),
             Setup = Path.Combine(plan.Root, SandboxSetupPath),
-            Watcher = Path.Combine(plan.Root, ".state", "sandbox", "watcher"),
+            Watcher = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "watcher"),
             WatcherInterval = plan.WatcherInterval,
             Group = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "group"),
             Hosts = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "hosts"),
@@ -147,7 +147,8 @@ public static class ClusterGenerator
         ["LD_PRELOAD"] = preload,
         ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.SandboxRoot, "etc", "vcluster", "passwd"),
         ["NSS_WRAPPER_GROUP"] = sandbox.Group,
-        ["NSS_WRAPPER_HOSTS"] = sandbox.Hosts,
+        // The node's own /etc/hosts (an overlay of its tree over the machine's /etc).
+        ["NSS_WRAPPER_HOSTS"] = "/etc/hosts",
         ["NSS_WRAPPER_HOSTNAME"] = node.Name,
         ["VCLUSTER_NODE"] = node.Name,
     };

@@ -47,6 +47,14 @@ public sealed class ClusterLifecycleTests
         var drbd = Tool(repo, "exec", "node1", "--", "gnt-node", "list-drbd", "node1");
         Assert.AreEqual(0, drbd.ExitCode, drbd.ToString());
 
+        // Each node resolves names from its own /etc/hosts, which it may change as QA does
+        // (a new file moved into place), for itself alone.
+        var edit = Tool(repo, "exec", "node1", "--", "sh", "-c", "{ cat /etc/hosts; echo '192.0.2.250 qa-probe'; } > /etc/hosts.new && mv /etc/hosts.new /etc/hosts");
+        Assert.AreEqual(0, edit.ExitCode, edit.ToString());
+        StringAssert.Contains(Tool(repo, "exec", "node1", "--", "getent", "hosts", "qa-probe").Output, "192.0.2.250");
+        Assert.AreNotEqual(0, Tool(repo, "exec", "node2", "--", "getent", "hosts", "qa-probe").ExitCode, "node2's /etc/hosts is its own");
+        Assert.AreEqual(0, Tool(repo, "exec", "node1", "--", "sed", "-i", "/qa-probe/d", "/etc/hosts").ExitCode);
+
         // An instance with the fake hypervisor on a chosen secondary node.
         var target = nodes[^1];
         var add = Tool(repo, "exec", "node1", "--", "gnt-instance", "add", "-t", "diskless", "-o", "noop", "-H", "fake",

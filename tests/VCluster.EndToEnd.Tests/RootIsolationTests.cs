@@ -36,7 +36,13 @@ public sealed class RootIsolationTests
         Assert.AreEqual(0, up.ExitCode, up.ToString());
         try
         {
-            var probes = new[] { "/etc/vcluster-probe", "/root/vcluster-probe", "/usr/lib/ganeti/vcluster-probe", "/var/lib/vcluster-probe" };
+            // A node's /etc is its own (an overlay kept in its tree), as a machine's is: a write
+            // there stays in the cluster root.
+            var etc = AsRoot("dotnet", "exec", tool(), "exec", "node1", "--", "touch", "/etc/vcluster-probe");
+            Assert.AreEqual(0, etc.ExitCode, etc.ToString());
+            Assert.IsFalse(File.Exists("/etc/vcluster-probe"), "/etc/vcluster-probe was created on the host");
+            Assert.IsTrue(File.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/etc-overlay/upper/vcluster-probe")));
+            var probes = new[] { "/root/vcluster-probe", "/usr/lib/ganeti/vcluster-probe", "/var/lib/vcluster-probe", "/home/vcluster-probe" };
             foreach (var probe in probes)
             {
                 var write = AsRoot("dotnet", "exec", tool(), "exec", "node1", "--", "touch", probe);

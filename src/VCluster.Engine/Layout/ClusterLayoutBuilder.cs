@@ -17,15 +17,29 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     private readonly InstalledTree _installed = InstalledTree.Read(ganeti);
     private readonly SandboxLayout _sandbox = SandboxLayout.For(plan, ganeti);
 
+    /// <summary>The cluster's name map (templates/cluster/hosts.sbn), relative to the cluster root.</summary>
+    public const string HostsMap = ".state/sandbox/hosts";
+
+    /// <summary>
+    /// Where a node's own /etc lives: the upper layer of an overlay over the machine's /etc that
+    /// the node's cmd mounts (templates/node/cmd.sbn). What the node writes in /etc lands here.
+    /// </summary>
+    public const string EtcOverlay = "etc-overlay";
+
     public IReadOnlyList<LayoutEntry> Build(CancellationToken cancellation = default)
     {
         var model = new TemplateModel(plan, ganeti);
+        var clusterFiles = templates.Render(TemplateScope.Cluster, model.ForCluster()).ToList();
+        // Each node's /etc/hosts starts as a machine's does, with the cluster's names: one
+        // content for every node, each its own file (a node edits its own).
+        var hostsMap = clusterFiles.FirstOrDefault(f => f.Output == HostsMap).Text ?? "";
+        var nodeHosts = Encoding.UTF8.GetBytes("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" + hostsMap);
         var perNode = new List<LayoutEntry>[plan.Nodes.Count];
         // Nodes are independent; rendering is the costly part, so spread it over the cores.
         try
         {
             Parallel.For(0, plan.Nodes.Count, new ParallelOptions { CancellationToken = cancellation },
-                i => perNode[i] = BuildNode(plan.Nodes[i], model));
+                i => perNode[i] = BuildNode(plan.Nodes[i], model, nodeHosts));
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is VClusterException))
         {
@@ -40,10 +54,10 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         cluster.Directory(Path.GetRelativePath(plan.SandboxRoot, _sandbox.SharedFolder), DirMode);
         foreach (var (name, content) in _installed.EntryPoints)
             cluster.File(EntryPointCopy(name), content, DirMode);
-        cluster.File(Path.Combine(RpcTimeDilation.Folder, RpcTimeDilation.LibraryName), RpcTimeDilation.ReadLibrary(), DirMode);
+        cluster.File(Path.Combine(NodePreload.Folder, NodePreload.LibraryName), NodePreload.ReadLibrary(), DirMode);
         foreach (var (name, content) in SandboxScripts.All)
             cluster.File(Path.Combine(SandboxScripts.Folder, name), content, 0b110_100_100);
-        foreach (var (output, text, mode) in templates.Render(TemplateScope.Cluster, model.ForCluster()))
+        foreach (var (output, text, mode) in clusterFiles)
             cluster.File(output, text, mode);
         entries.AddRange(cluster.Entries);
         foreach (var node in perNode)
@@ -51,7 +65,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         return entries;
     }
 
-    private List<LayoutEntry> BuildNode(NodePlan node, TemplateModel model)
+    private List<LayoutEntry> BuildNode(NodePlan node, TemplateModel model, byte[] hosts)
     {
         var list = new EntryList(Path.GetRelativePath(plan.Root, node.Root));
 
@@ -74,6 +88,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         // The node's root user's home: nothing of a virtual node touches the real ~root.
         list.Directory("root", 0b111_000_000);
         list.Seed("dev/console", 0b110_000_000);
+        list.Directory(Path.Combine(EtcOverlay, "work"), DirMode);
+        list.File(Path.Combine(EtcOverlay, "upper", "hosts"), hosts, 0b110_100_100);
 
         BuildPrefix(node, list);
 

@@ -83,7 +83,7 @@ public sealed class ManifestSandbox
     /// <summary>The script that builds the sandbox and then holds it (on this machine).</summary>
     public string Setup { get; set; } = "";
 
-    /// <summary>The cluster's cron, running ganeti-watcher on every node (on this machine), and its period in seconds (0: off).</summary>
+    /// <summary>The cluster's cron, running ganeti-watcher on every node (inside the sandbox), and its period in seconds (0: off).</summary>
     public string Watcher { get; set; } = "";
     public int WatcherInterval { get; set; }
 
