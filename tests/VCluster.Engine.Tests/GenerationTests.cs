@@ -119,7 +119,7 @@ public sealed class GenerationTests
         using var dir = new TempDir();
         var fast = Generate(dir);
         var node = fast.Plan.Nodes[0];
-        const string Dilation = " /mnt/.state/lib/libvcluster-rpc-timeout.so";
+        const string Dilation = " /mnt/.state/lib/libvcluster-node.so";
         StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export LD_PRELOAD=\"libnss_wrapper.so libeatmydata.so" + Dilation + "\"");
         Assert.AreEqual("libnss_wrapper.so libeatmydata.so" + Dilation, ClusterManifest.Load(fast.ManifestPath).Nodes[0].Environment["LD_PRELOAD"]);
 

@@ -33,8 +33,8 @@ public sealed class RpcTimeDilationTests
         var result = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), RpcConnectTimeout = "42" }, Options(dir.Combine("cache")));
         var node = ClusterManifest.Load(result.ManifestPath).Nodes[1];
         Assert.AreEqual("42", node.Environment[RpcTimeDilation.Variable]);
-        StringAssert.EndsWith(node.Environment["LD_PRELOAD"], " /mnt/.state/lib/libvcluster-rpc-timeout.so");
-        Assert.IsTrue(File.Exists(Path.Combine(result.Plan.Root, ".state/lib/libvcluster-rpc-timeout.so")));
+        StringAssert.EndsWith(node.Environment["LD_PRELOAD"], " /mnt/.state/lib/libvcluster-node.so");
+        Assert.IsTrue(File.Exists(Path.Combine(result.Plan.Root, ".state/lib/libvcluster-node.so")));
         StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), "export VCLUSTER_RPC_CONNECT_TIMEOUT=\"42\"");
     }
 
@@ -45,7 +45,7 @@ public sealed class RpcTimeDilationTests
     [TestMethod]
     public void ItRaisesTheConnectTimeoutCurlIsGiven()
     {
-        var library = Path.Combine(AppContext.BaseDirectory, RpcTimeDilation.LibraryName);
+        var library = Path.Combine(AppContext.BaseDirectory, NodePreload.LibraryName);
         Assert.IsTrue(File.Exists(library), library);
         Assert.IsGreaterThanOrEqualTo(5.5, HandshakeTimeout(library, dilated: 6));
         Assert.IsLessThan(5.5, HandshakeTimeout(library, dilated: null), "without the variable the library changes nothing");

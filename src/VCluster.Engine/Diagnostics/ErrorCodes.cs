@@ -32,4 +32,6 @@ public static class ErrorCodes
     public const string BurninFailed = "VCS0027";
     public const string AmbiguousCluster = "VCS0028";
     public const string InvalidJoin = "VCS0029";
+    public const string QaUnavailable = "VCS0030";
+    public const string QaFailed = "VCS0031";
 }

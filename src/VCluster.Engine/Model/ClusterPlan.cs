@@ -40,7 +40,7 @@ public sealed class ClusterPlan
     /// durable, and RPC time dilation.
     /// </summary>
     public string Preload => (DurableWrites ? "libnss_wrapper.so" : "libnss_wrapper.so libeatmydata.so")
-        + " " + Path.Combine(SandboxRoot, RpcTimeDilation.Folder, RpcTimeDilation.LibraryName);
+        + " " + Path.Combine(SandboxRoot, NodePreload.Folder, NodePreload.LibraryName);
 
     public NodePlan Master => Nodes.First(n => n.IsMaster);
 

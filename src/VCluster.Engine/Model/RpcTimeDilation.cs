@@ -1,4 +1,3 @@
-using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
 
 namespace VCluster.Engine.Model;
@@ -9,16 +8,11 @@ namespace VCluster.Engine.Model;
 /// node shares a few cores, and a cluster-wide RPC makes every node daemon fork and shake
 /// hands at once (about 0.1 s of CPU each on the standard machine: docs/benchmarks.md). Past
 /// some 70 nodes on two cores wconfd's own ssconf distribution then times out. Every node
-/// process preloads <see cref="LibraryName"/> (Native/rpc-timeout.c), which raises that
+/// process preloads <see cref="NodePreload.LibraryName"/> (Native/rpc-timeout.c), which raises that
 /// timeout, in Python and Haskell alike, to <see cref="ConnectTimeout"/> seconds.
 /// </summary>
 public static class RpcTimeDilation
 {
-    public const string LibraryName = "libvcluster-rpc-timeout.so";
-
-    /// <summary>Where generation puts the library, relative to the cluster root.</summary>
-    public const string Folder = ".state/lib";
-
     /// <summary>The environment variable the library reads.</summary>
     public const string Variable = "VCLUSTER_RPC_CONNECT_TIMEOUT";
 
@@ -36,14 +30,4 @@ public static class RpcTimeDilation
     public static int ConnectTimeout(ClusterPlan plan, GanetiInstallation ganeti) =>
         plan.RpcConnectTimeout ?? Math.Max(Math.Max(MinimumSeconds, ganeti.Constants["RPC_CONNECT_TIMEOUT"]?.GetValue<int>() ?? 5),
             (int)Math.Ceiling(SecondsPerNode * plan.Nodes.Count));
-
-    /// <summary>The library as built beside the engine.</summary>
-    public static byte[] ReadLibrary()
-    {
-        var path = Path.Combine(Path.GetDirectoryName(typeof(RpcTimeDilation).Assembly.Location)!, LibraryName);
-        if (!File.Exists(path))
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.WriteFailed,
-                $"{LibraryName} is missing beside the engine ({path}): the SDK or the tool was packed without it"));
-        return File.ReadAllBytes(path);
-    }
 }

@@ -1,0 +1,30 @@
+using VCluster.Engine.Diagnostics;
+
+namespace VCluster.Engine.Model;
+
+/// <summary>
+/// The library every node process preloads (LD_PRELOAD, after nss_wrapper), built from
+/// Native/*.c beside the engine: what a shared machine lacks that each of Ganeti's machines has.
+/// <list type="bullet">
+/// <item>Time: Ganeti's RPC connect timeout, raised for many nodes on few cores (<see cref="RpcTimeDilation"/>).</item>
+/// <item>The kernel's /proc/sysrq-trigger where the machine's kernel was built without it,
+/// which Ganeti's node setup check requires (Native/sysrq-trigger.c; docs/verify.md).</item>
+/// </list>
+/// </summary>
+public static class NodePreload
+{
+    public const string LibraryName = "libvcluster-node.so";
+
+    /// <summary>Where generation puts the library, relative to the cluster root.</summary>
+    public const string Folder = ".state/lib";
+
+    /// <summary>The library as built beside the engine.</summary>
+    public static byte[] ReadLibrary()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(typeof(NodePreload).Assembly.Location)!, LibraryName);
+        if (!File.Exists(path))
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.WriteFailed,
+                $"{LibraryName} is missing beside the engine ({path}): the SDK or the tool was packed without it"));
+        return File.ReadAllBytes(path);
+    }
+}
