@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop gcc libc6-dev
           libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client procps
+          iptables   # Ganeti's QA sets up its firewall rules on the master
           curl python3-ganeti-rapi openssl)   # the last three: RAPI from the host and certificate checks in the tests
 missing=()
 for p in "${packages[@]}"; do
@@ -18,6 +19,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   # Ganeti's packages pull in services (ssh, ...); nothing here needs them started.
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Ganeti's QA suite (dotnet vcluster qa) comes from Debian's source package: a deb-src entry
+# for every deb one, if the machine has none.
+if ! apt-cache showsrc ganeti 2>/dev/null | grep -q '^Package: ganeti'; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: adding deb-src entries (Ganeti's source, for its QA suite)"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && grep -q '^Types: deb$' "$f" && sed 's/^Types: deb$/Types: deb-src/' "$f"
+  done | $sudo tee /etc/apt/sources.list.d/vcluster-deb-src.sources >/dev/null
+  if [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list | $sudo tee /etc/apt/sources.list.d/vcluster-deb-src.list >/dev/null
+  fi
+  $sudo apt-get update -qq
 fi
 
 # Every source tree packs its own version (eng/version.sh), pinned where the repository uses

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime;
+
+namespace VCluster.Tool.Qa;
+
+/// <summary>
+/// Runs Ganeti's own QA suite, unmodified, against a running virtual cluster: inside the
+/// sandbox, as the machine the nodes live on (no node identity), in the suite's
+/// virtual-cluster mode, so that it reaches every node as it reaches hardware. Prints a line
+/// per test as it ends, keeps QA's whole output in .state/qa/qa.log, and summarises.
+/// </summary>
+public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    /// <summary>
+    /// QA calls yaml.load without a Loader, which PyYAML 6 refuses; the harness gives it the
+    /// full loader PyYAML 5 used by default. QA's own code stays as Ganeti ships it.
+    /// </summary>
+    private const string YamlCompatibility = """
+        # Written by dotnet vcluster qa: Ganeti 3.0's QA calls yaml.load(text) without a Loader,
+        # which PyYAML 6 refuses; give it PyYAML 5's default, the full loader.
+        try:
+            import yaml
+            _load = yaml.load
+            def _load_with_default(stream, Loader=None, **kwargs):
+                return _load(stream, Loader=Loader or yaml.FullLoader, **kwargs)
+            yaml.load = _load_with_default
+        except ImportError:
+            pass
+        """;
+
+    public int Run(string? qaFolder, IReadOnlyCollection<string>? tests, string? junit, CancellationToken cancellation)
+    {
+        var state = RuntimeState.Load(manifest.Sandbox.StateDir);
+        if (state is null || !state.Sandbox.IsAlive || !state.UpCompleted)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
+                $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
+        var policy = QaPolicy.Tests;
+        var unknown = (tests ?? []).Where(t => policy.All(q => q.Name != t)).ToList();
+        if (unknown.Count > 0)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable,
+                $"no QA test switch named {string.Join(", ", unknown)} (see docs/qa.md)"));
+        var selected = (tests ?? policy.Where(t => t.Runs).Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
+        var leftOut = policy.Where(t => !t.Runs && selected.Contains(t.Name)).ToList();
+        var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, progress, cancellation);
+
+        // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
+        // (a cache under /tmp, say, it would not see): the suite is copied there.
+        var work = Path.Combine(manifest.Sandbox.StateDir, "qa");
+        var inside = Path.Combine(manifest.SandboxRoot, Path.GetRelativePath(manifest.Root, work));
+        if (Directory.Exists(work))
+            Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(Path.Combine(work, "python"));
+        Directory.CreateDirectory(Path.Combine(work, "source"));
+        var copied = Shell.Run(["cp", "-a", suite, Path.Combine(work, "source", "qa")], TimeSpan.FromMinutes(1), cancellation);
+        if (!copied.Succeeded)
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable, $"cannot copy the QA suite: {copied.Tail(3)}"));
+        // QA imports itself as the package "qa": its parent goes on the path.
+        var qa = Path.Combine(inside, "source", "qa");
+        File.WriteAllText(Path.Combine(work, "python", "sitecustomize.py"), YamlCompatibility.Replace("\r", "") + "\n");
+        var config = QaConfiguration.Build(manifest, policy, selected);
+        File.WriteAllText(Path.Combine(work, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var log = Path.Combine(work, "qa.log");
+
+        var master = manifest.Nodes.Single(n => n.Master);
+        string[] environment =
+        [
+            $"PATH={manifest.Sandbox.BinDir}:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME=/tmp",
+            $"PYTHONPATH={manifest.Ganeti.ShareDir}:{Path.Combine(inside, "source")}:{Path.Combine(inside, "python")}",
+            // Names resolve as on the nodes; no node identity: QA runs on the machine itself.
+            "LD_PRELOAD=libnss_wrapper.so",
+            $"NSS_WRAPPER_HOSTS={manifest.Sandbox.Hosts}",
+            $"NSS_WRAPPER_GROUP={manifest.Sandbox.Group}",
+            $"NSS_WRAPPER_PASSWD={master.Environment["NSS_WRAPPER_PASSWD"]}",
+            $"NSS_WRAPPER_MAX_HOSTENTS={master.Environment["NSS_WRAPPER_MAX_HOSTENTS"]}",
+            "LANG=C.UTF-8",
+            // Already in the sandbox: a node's cmd need not enter it again.
+            $"VCLUSTER_SANDBOX={manifest.Root}",
+        ];
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}': {selected.Count - leftOut.Count} test switches on; log {log}");
+        var command = Sandbox.Enter(state.Sandbox, ["env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json")]);
+        var (exitCode, results) = RunAndFollow(command, log, cancellation);
+
+        var failed = results.Where(r => r.Outcome == QaResult.Failed).ToList();
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] QA: {results.Count(r => r.Outcome == QaResult.Passed)} passed, {failed.Count} failed, " +
+            $"{results.Count(r => r.Outcome == QaResult.Skipped)} switched off, {leftOut.Count} left out on virtual clusters (docs/qa.md)");
+        foreach (var r in failed)
+            progress.WriteLine($"  FAILED {r.Name}: {r.Message}");
+        if (junit is not null)
+            QaReport.JUnit($"ganeti-qa.{manifest.Name}", results, leftOut).Save(Path.GetFullPath(junit));
+        if (exitCode == 0 && failed.Count == 0)
+            return 0;
+        progress.WriteLine($"error {ErrorCodes.QaFailed}: Ganeti's QA failed on cluster '{manifest.Name}' (exit {exitCode}); its output: {log}");
+        return 1;
+    }
+
+    /// <summary>Runs QA, its output into the log, a line per finished test to the progress.</summary>
+    private (int ExitCode, List<QaResult> Results) RunAndFollow(IReadOnlyList<string> command, string log, CancellationToken cancellation)
+    {
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in command.Skip(1))
+            start.ArgumentList.Add(arg);
+        var lines = new List<string>();
+        using var writer = new StreamWriter(log) { AutoFlush = true };
+        using var process = Process.Start(start)!;
+        void OnLine(string? line)
+        {
+            if (line is null)
+                return;
+            lock (lines)
+            {
+                writer.WriteLine(line);
+                lines.Add(line);
+                foreach (var result in QaReport.Parse([line]).Where(r => r.Outcome != QaResult.Skipped))
+                    progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {result.Outcome.ToUpperInvariant(),-7} {result.Name}{(result.Message is { } m ? ": " + m : "")}");
+            }
+        }
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var registration = cancellation.Register(() => process.Kill(entireProcessTree: true));
+        process.WaitForExit();
+        cancellation.ThrowIfCancellationRequested();
+        lock (lines)
+            return (process.ExitCode, QaReport.Parse(lines));
+    }
+}
