@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop gcc libc6-dev
-          libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client procps
+          libnss-wrapper libeatmydata1 socat dnsmasq-base util-linux iproute2 openssh-client procps
           iptables   # Ganeti's QA sets up its firewall rules on the master
           curl python3-ganeti-rapi openssl)   # the last three: RAPI from the host and certificate checks in the tests
 missing=()

@@ -147,8 +147,6 @@ public static class ClusterGenerator
         ["LD_PRELOAD"] = preload,
         ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.SandboxRoot, "etc", "vcluster", "passwd"),
         ["NSS_WRAPPER_GROUP"] = sandbox.Group,
-        // The node's own /etc/hosts (an overlay of its tree over the machine's /etc).
-        ["NSS_WRAPPER_HOSTS"] = "/etc/hosts",
         ["NSS_WRAPPER_HOSTNAME"] = node.Name,
         ["VCLUSTER_NODE"] = node.Name,
     };

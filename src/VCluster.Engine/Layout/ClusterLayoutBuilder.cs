@@ -22,7 +22,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
     /// <summary>
     /// Where a node's own /etc lives: the upper layer of an overlay over the machine's /etc that
-    /// the node's cmd mounts (templates/node/cmd.sbn). What the node writes in /etc lands here.
+    /// the sandbox mounts at merged/ and each node process binds over /etc (templates/cluster/
+    /// sandbox.sbn, templates/node/cmd.sbn). What the node writes in /etc lands here.
     /// </summary>
     public const string EtcOverlay = "etc-overlay";
 
@@ -30,16 +31,12 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     {
         var model = new TemplateModel(plan, ganeti);
         var clusterFiles = templates.Render(TemplateScope.Cluster, model.ForCluster()).ToList();
-        // Each node's /etc/hosts starts as a machine's does, with the cluster's names: one
-        // content for every node, each its own file (a node edits its own).
-        var hostsMap = clusterFiles.FirstOrDefault(f => f.Output == HostsMap).Text ?? "";
-        var nodeHosts = Encoding.UTF8.GetBytes("127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n" + hostsMap);
         var perNode = new List<LayoutEntry>[plan.Nodes.Count];
         // Nodes are independent; rendering is the costly part, so spread it over the cores.
         try
         {
             Parallel.For(0, plan.Nodes.Count, new ParallelOptions { CancellationToken = cancellation },
-                i => perNode[i] = BuildNode(plan.Nodes[i], model, nodeHosts));
+                i => perNode[i] = BuildNode(plan.Nodes[i], model));
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is VClusterException))
         {
@@ -65,7 +62,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         return entries;
     }
 
-    private List<LayoutEntry> BuildNode(NodePlan node, TemplateModel model, byte[] hosts)
+    private List<LayoutEntry> BuildNode(NodePlan node, TemplateModel model)
     {
         var list = new EntryList(Path.GetRelativePath(plan.Root, node.Root));
 
@@ -89,7 +86,11 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         list.Directory("root", 0b111_000_000);
         list.Seed("dev/console", 0b110_000_000);
         list.Directory(Path.Combine(EtcOverlay, "work"), DirMode);
-        list.File(Path.Combine(EtcOverlay, "upper", "hosts"), hosts, 0b110_100_100);
+        list.Directory(Path.Combine(EtcOverlay, "merged"), DirMode);
+        // Names resolve as on a machine: its own /etc/hosts, then the cluster's DNS.
+        list.File(Path.Combine(EtcOverlay, "upper", "hosts"), NameService.NodeHosts(node), 0b110_100_100);
+        list.File(Path.Combine(EtcOverlay, "upper", "resolv.conf"), NameService.ResolvConf, 0b110_100_100);
+        list.File(Path.Combine(EtcOverlay, "upper", "nsswitch.conf"), NameService.NsSwitch, 0b110_100_100);
 
         BuildPrefix(node, list);
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
 using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Runtime;
@@ -34,6 +35,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 {
     /// <summary>The sandbox's one SSH port listener, on every address: gnt-node add waits for port 22.</summary>
     private const string SshListener = "ssh-listener";
+
+    /// <summary>The cluster's DNS server (dnsmasq), which every node asks after its own /etc/hosts.</summary>
+    private const string NameServer = "name-server";
 
     /// <summary>The cluster's cron, running ganeti-watcher on every running node (templates/cluster/watcher.sbn).</summary>
     private const string Watcher = "watcher";
@@ -110,7 +114,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         state!.UpCompleted = false;
         state.UpFailure = null;
         StoppedNodes.Clear(StateDir); // up starts every node
-        EnsureSshListener(state, holder.Value);
+        EnsureMachineServices(state, holder.Value);
         state.Save(StateDir);
         cancellation.ThrowIfCancellationRequested();
 
@@ -205,18 +209,24 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     }
 
     /// <summary>
-    /// gnt-node add waits for TCP port 22 on the new node (the ssh shim does the rest): one
-    /// listener answers on every address of the sandbox, as every machine runs an sshd.
+    /// The machine's own services every node reaches, started once per sandbox: an answer on
+    /// TCP port 22 of every address (gnt-node add waits for it; the ssh shim does the rest, as
+    /// every machine runs an sshd), and the cluster's DNS (<see cref="NameService"/>).
     /// </summary>
-    private void EnsureSshListener(RuntimeState state, LinuxProcess holder)
+    private void EnsureMachineServices(RuntimeState state, LinuxProcess holder)
     {
-        if (state.Processes.Any(p => p.Name == SshListener && p.Process.IsAlive))
+        EnsureSandboxProcess(state, holder, SshListener, ["socat", "TCP-LISTEN:22,fork,reuseaddr", "SYSTEM:echo SSH-2.0-VCluster"]);
+        EnsureSandboxProcess(state, holder, NameServer, NameService.ServerCommand(manifest.Sandbox.Hosts));
+    }
+
+    private void EnsureSandboxProcess(RuntimeState state, LinuxProcess holder, string name, IReadOnlyList<string> command)
+    {
+        if (state.Processes.Any(p => p.Name == name && p.Process.IsAlive))
             return;
-        state.Processes.RemoveAll(p => p.Name == SshListener);
-        var pid = Shell.Detached(Sandbox.Enter(holder, ["socat", "TCP-LISTEN:22,fork,reuseaddr", "SYSTEM:echo SSH-2.0-VCluster"]),
-            Path.Combine(StateDir, "run", $"{SshListener}.log"));
-        var process = LinuxProcess.TryRead(pid) ?? throw NodeControl.Failure(manifest.Master, SshListener, "exited at once");
-        state.Processes.Add(new TrackedProcess("", SshListener, process.Pid, process.StartTime));
+        state.Processes.RemoveAll(p => p.Name == name);
+        var pid = Shell.Detached(Sandbox.Enter(holder, command), Path.Combine(StateDir, "run", $"{name}.log"));
+        var process = LinuxProcess.TryRead(pid) ?? throw NodeControl.Failure(manifest.Master, name, "exited at once");
+        state.Processes.Add(new TrackedProcess("", name, process.Pid, process.StartTime));
     }
 
     /// <summary>The cluster's cron, in the sandbox, where down's sweep ends it with everything else.</summary>
@@ -273,7 +283,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// <summary>Records every daemon's process (pid and start time) in the run-time state.</summary>
     private void Track(RuntimeState state)
     {
-        state.Processes.RemoveAll(p => p.Name is not (SshListener or Watcher));
+        state.Processes.RemoveAll(p => p.Name is not (SshListener or NameServer or Watcher));
         foreach (var node in manifest.Nodes)
         {
             foreach (var daemon in node.Daemons)

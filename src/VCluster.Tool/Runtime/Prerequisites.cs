@@ -6,7 +6,7 @@ namespace VCluster.Tool.Runtime;
 /// <summary>What the sandbox needs from the machine, checked before anything starts.</summary>
 public static class Prerequisites
 {
-    private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper libeatmydata1 socat util-linux iproute2 openssh-client";
+    private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper libeatmydata1 socat dnsmasq-base util-linux iproute2 openssh-client";
 
     public static void Check(ClusterManifest manifest)
     {
@@ -14,7 +14,7 @@ public static class Prerequisites
         foreach (var (tool, package) in new[]
         {
             ("unshare", "util-linux"), ("nsenter", "util-linux"), ("setsid", "util-linux"), ("ip", "iproute2"),
-            ("socat", "socat"), ("ssh-keygen", "openssh-client"), ("ss", "iproute2"), ("start-stop-daemon", "dpkg"),
+            ("socat", "socat"), ("dnsmasq", "dnsmasq-base"), ("ssh-keygen", "openssh-client"), ("ss", "iproute2"), ("start-stop-daemon", "dpkg"),
         })
         {
             if (Which(tool) is null)
