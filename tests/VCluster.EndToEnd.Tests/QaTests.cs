@@ -6,7 +6,7 @@ namespace VCluster.EndToEnd.Tests;
 /// <summary>
 /// Ganeti's own QA suite, unmodified, fetched from Debian's source package, against a virtual
 /// cluster made by the README's first command: the quick subset (cluster, node, instance and
-/// job tests) passes, and the results come as JUnit XML.
+/// job tests, file instances) passes, and the results come as JUnit XML.
 /// </summary>
 [TestClass]
 public sealed class QaTests
@@ -33,7 +33,7 @@ public sealed class QaTests
             var suite = XDocument.Load(junit).Root!;
             Assert.AreEqual("0", suite.Attribute("failures")!.Value, suite.ToString());
             var passed = suite.Elements("testcase").Where(t => !t.Elements().Any()).Select(t => t.Attribute("name")!.Value).ToList();
-            foreach (var test in new[] { "TestClusterVerify", "TestNodeInfo", "TestInstanceAddDiskless", "TestInstanceShutdown", "TestInstanceReboot", "TestJobList" })
+            foreach (var test in new[] { "TestClusterVerify", "TestNodeInfo", "TestInstanceAddFile", "TestInstanceShutdown", "TestInstanceReboot", "TestInstanceRenameAndBack", "TestJobList" })
                 Assert.IsTrue(passed.Any(p => p.StartsWith(test + ":", StringComparison.Ordinal)), $"{test} did not pass:\n{string.Join('\n', passed)}");
         }
         finally

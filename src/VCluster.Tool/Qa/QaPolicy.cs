@@ -59,7 +59,7 @@ public static class QaPolicy
     public static IReadOnlyList<string> Quick { get; } =
     [
         "env", "tags", "cluster-verify", "cluster-info", "cluster-command", "cluster-redist-conf",
-        "node-list", "node-info", "node-modify", "group-list", "default-instance-tests", "instance-add-diskless",
-        "instance-list", "instance-info", "instance-shutdown", "instance-reboot", "job-list",
+        "node-list", "node-info", "node-modify", "group-list", "default-instance-tests", "instance-add-file",
+        "instance-list", "instance-info", "instance-shutdown", "instance-reboot", "instance-rename", "job-list",
     ];
 }
