@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
+using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 using static VCluster.Engine.Tests.TestSupport;
@@ -274,9 +275,15 @@ public sealed class GenerationTests
     public void SecondGenerationWritesNothing()
     {
         using var dir = new TempDir();
-        Generate(dir);
+        var first = Generate(dir);
+        var record = Path.Combine(first.Plan.Root, LayoutWriter.RecordPath);
+        var recorded = File.ReadAllLines(record);
+        var manifest = File.ReadAllText(Path.Combine(first.Plan.Root, "vcluster.json"));
         var again = Generate(dir);
-        Assert.AreEqual(0, again.Layout.Written);
+        // On failure, say what was written again: record lines and the manifest that changed.
+        var changed = File.ReadAllLines(record).Except(recorded).Take(10).ToList();
+        var manifestChanged = manifest != File.ReadAllText(Path.Combine(first.Plan.Root, "vcluster.json"));
+        Assert.AreEqual(0, again.Layout.Written, $"changed record lines:\n{string.Join('\n', changed)}\nmanifest changed: {manifestChanged}");
         Assert.AreEqual(0, again.Layout.Pruned);
     }
 

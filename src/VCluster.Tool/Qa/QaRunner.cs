@@ -59,6 +59,12 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
         var copied = Shell.Run(["cp", "-a", suite, Path.Combine(work, "source", "qa")], TimeSpan.FromMinutes(1), cancellation);
         if (!copied.Succeeded)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable, $"cannot copy the QA suite: {copied.Tail(3)}"));
+        // QA uploads two of the source tree's tools to the master (../tools/burnin,
+        // ../tools/move-instance), which a source tree has only once built: the installed
+        // version's are those.
+        var tools = Directory.CreateDirectory(Path.Combine(work, "source", "tools")).FullName;
+        foreach (var tool in new[] { "burnin", "move-instance" })
+            File.Copy(Path.Combine(manifest.Ganeti.ShareDir, tool), Path.Combine(tools, tool));
         // QA imports itself as the package "qa": its parent goes on the path.
         var qa = Path.Combine(inside, "source", "qa");
         File.WriteAllText(Path.Combine(work, "python", "sitecustomize.py"), YamlCompatibility.Replace("\r", "") + "\n");
