@@ -10,5 +10,6 @@ bench_work() {
   work=$(mktemp -d "/tmp/$1.XXXX")
   m="--manifest $work/c/vcluster.json"
   trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  cd "$work"   # generate leaves its pointer (.vcluster/NAME.cluster) in the folder it runs in
 }
 since() { echo "$(date +%s.%N) - $1" | bc; }
