@@ -271,6 +271,21 @@ public sealed class GenerationTests
         Assert.DoesNotContain("node3", File.ReadAllText(Path.Combine(root, "vcluster.json")));
     }
 
+    /// <summary>
+    /// Ganeti builds ensure-dirs' list partly from sets, whose order follows Python's hash seed:
+    /// two probes (the cache key changes whenever a file of the installation does) must still
+    /// agree, or generation rewrites files that did not change (seen in CI).
+    /// </summary>
+    [TestMethod]
+    public void TwoProbesOfOneInstallationAgree()
+    {
+        using var dir = new TempDir();
+        var first = GanetiInstallation.Discover("/", dir.Combine("cache1"));
+        var second = GanetiInstallation.Discover("/", dir.Combine("cache2"));
+        CollectionAssert.AreEqual(first.EnsureDirs.Select(e => e.Path).ToList(), second.EnsureDirs.Select(e => e.Path).ToList());
+        Assert.AreEqual(File.ReadAllText(Directory.GetFiles(dir.Combine("cache1")).Single()), File.ReadAllText(Directory.GetFiles(dir.Combine("cache2")).Single()));
+    }
+
     [TestMethod]
     public void SecondGenerationWritesNothing()
     {

@@ -160,6 +160,10 @@ public sealed class GanetiInstallation
         start.Environment.Remove("GANETI_ROOTDIR");
         start.Environment.Remove("GANETI_HOSTNAME");
         start.Environment.Remove("PYTHONPATH");
+        // Ganeti lists some paths from sets (ensure-dirs' ssconf files): a fixed hash seed
+        // gives one order, so a probe run again (the cache key covers the installation's file
+        // times) gives the same result, and generation the same files.
+        start.Environment["PYTHONHASHSEED"] = "0";
         string output, error;
         int exitCode;
         try
