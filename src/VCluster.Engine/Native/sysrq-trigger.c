@@ -105,32 +105,30 @@ static int open_trigger(int flags)
     return real("/dev/null", flags & ~(O_CREAT | O_EXCL | O_TRUNC));
 }
 
-int open64(const char *path, int flags, ...)
+/* open(2) and open64(2) alike: the mode argument exists only when a file may be created. */
+static int open_through(const char *real_name, const char *path, int flags, va_list ap)
 {
-    mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = va_arg(ap, mode_t);
-        va_end(ap);
-    }
+    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
     if (emulated(path))
         return open_trigger(flags);
-    int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, "open64");
+    int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, real_name);
     return real(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+    va_list ap;
+    va_start(ap, flags);
+    int fd = open_through("open64", path, flags, ap);
+    va_end(ap);
+    return fd;
 }
 
 int open(const char *path, int flags, ...)
 {
-    mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = va_arg(ap, mode_t);
-        va_end(ap);
-    }
-    if (emulated(path))
-        return open_trigger(flags);
-    int (*real)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
-    return real(path, flags, mode);
+    va_list ap;
+    va_start(ap, flags);
+    int fd = open_through("open", path, flags, ap);
+    va_end(ap);
+    return fd;
 }
