@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 inputs() {
-  find src sdk templates -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0
+  # Build outputs and Python's byte-code caches are not sources.
+  find src sdk templates -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/__pycache__/*' -print0
   printf '%s\0' Directory.Build.props Directory.Build.targets
 }
 hash=$(inputs | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)

@@ -163,16 +163,22 @@ def Add(nodes):
         else:
           cfg.RemoveNodeFromCandidateCerts(node.uuid, warn_fn=None)
         print("added %s%s" % (hostname.name, " (master candidate)" if candidate else ""), flush=True)
+    WaitForDistribution(cfg, nodes)
   finally:
     livelock.close()
-  WaitForDistribution(nodes)
 
 
-def WaitForDistribution(nodes, timeout=600):
+def WaitForDistribution(cfg, nodes, timeout=600, flush_after=30):
   """wconfd distributes a written configuration on its own, after the write returns: wait
   until every node's ssconf lists every node and every master candidate holds the master's
-  configuration, so that the daemons started next find them."""
+  configuration, so that the daemons started next find them.
+
+  wconfd distributes once per change: when an RPC to a node fails (a loaded machine with
+  hundreds of nodes), it logs "Can't distribute Ssconf" and tries again only at the next
+  change. While a node is still behind after flush_after seconds, ask wconfd to distribute
+  again without changing anything (FlushConfig, as gnt-debug wconfd flushconfig does)."""
   deadline = time.time() + timeout
+  flush_at = time.time() + flush_after
   while True:
     store = ssconf.SimpleStore()
     names = sorted(store.GetNodeList())
@@ -185,6 +191,11 @@ def WaitForDistribution(nodes, timeout=600):
       return
     if time.time() > deadline:
       raise BulkJoinError("wconfd did not distribute the configuration to: %s" % ", ".join(sorted(set(pending))))
+    if time.time() > flush_at:
+      print("configuration not yet on %d nodes (%s...): asking wconfd to distribute it again"
+            % (len(set(pending)), ", ".join(sorted(set(pending))[:3])), flush=True)
+      cfg.FlushConfig()
+      flush_at = time.time() + flush_after
     time.sleep(0.2)
 
 
