@@ -21,7 +21,7 @@ for nodes in $sizes; do
   sleep 2; kill $watcher; wait $watcher 2>/dev/null || true
   echo "nodes=$nodes join=$join fresh_up_s=$up_s peak_sandbox_pss_mb=$(cat "$work/peak")"
   python3 "$repo/benchmarks/memory.py" "$work/c/vcluster.json" report | sed 's/^/  /'
-  start=$(date +%s.%N); $tool verify $m > "$work/verify.log" 2>&1 || { echo "  verify FAILED"; grep -E "ERROR" "$work/verify.log" | head; }
+  start=$(date +%s.%N); $tool verify $m > "$work/verify.log" 2>&1 || { echo "  verify FAILED"; grep -m 10 -E "ERROR" "$work/verify.log" || true; cp "$work/verify.log" "/tmp/verify-$nodes.log"; }
   verify_s=$(since "$start")
   start=$(date +%s.%N); $tool status $m > /dev/null; status_s=$(since "$start")
   start=$(date +%s.%N); $tool down $m > /dev/null; down_s=$(since "$start")

@@ -9,8 +9,9 @@ namespace VCluster.Engine.Tests;
 /// <summary>
 /// bulk_join.py's first step, against the installed Ganeti, in a sandbox's view of a
 /// generated cluster whose master has the cluster's crypto: each new node gets what
-/// node-daemon-setup writes. (Its second step needs a running wconfd: the end-to-end tests
-/// compare a whole bulk join with one gnt-node add per node.)
+/// node-daemon-setup writes; and the second step's completion of a distribution wconfd missed.
+/// (The second step itself needs a running wconfd: the end-to-end tests compare a whole bulk
+/// join with one gnt-node add per node.)
 /// </summary>
 [TestClass]
 public sealed class BulkJoinScriptTests
@@ -55,6 +56,41 @@ public sealed class BulkJoinScriptTests
         Assert.AreEqual(Path.Combine(node2.Prefix, "lib/ganeti/3.0"), new FileInfo(Path.Combine(node2.Root, "etc/ganeti/lib")).LinkTarget);
         Assert.AreEqual(Path.Combine(node2.Prefix, "share/ganeti/3.0"), new FileInfo(Path.Combine(node2.Root, "etc/ganeti/share")).LinkTarget);
         Assert.IsFalse(File.Exists(Path.Combine(masterData, "client.pem.new")));
+    }
+
+    /// <summary>
+    /// The add step's wait, when wconfd's distribution missed nodes (at 250 nodes on two cores
+    /// noded drops a share of every cluster-wide RPC): a node behind gets the master's ssconf and,
+    /// if a candidate, its configuration, written as its noded writes them.
+    /// </summary>
+    [TestMethod]
+    public void WaitForDistributionWritesWhatWconfdMissedAsTheNodeWould()
+    {
+        using var dir = new TempDir();
+        var plan = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), NodeCount = "3" }, Options(dir.Combine("cache"))).Plan;
+        var (master, node2, node3) = (plan.Nodes[0], plan.Nodes[1], plan.Nodes[2]);
+        var scripts = Path.Combine(plan.SandboxRoot, SandboxScripts.Folder);
+
+        // wconfd's distribution reached the master and node3, not node2 (a candidate).
+        const string Values = """{"cluster_name": "cluster", "master_node": "node1", "node_list": "node1\nnode2\nnode3", "master_candidates": "node1\nnode2"}""";
+        const string Write = "import json, sys\nfrom ganeti import ssconf, utils, pathutils\nssconf.WriteSsconfFiles(json.loads(sys.argv[1]))\n";
+        RunAsNode(plan, master, "/usr/bin/python3", "-c", Write + "utils.WriteFile(pathutils.CLUSTER_CONF_FILE, data='{\"serial_no\": 7}', mode=0o640)", Values);
+        RunAsNode(plan, node3, "/usr/bin/python3", "-c", Write, Values);
+        RunAsNode(plan, node2, "/usr/bin/python3", "-c", Write, """{"cluster_name": "cluster", "master_node": "node1", "node_list": "node1"}""");
+
+        var waited = RunAsNode(plan, master, "/usr/bin/python3", "-c",
+            $"import sys; sys.path.insert(0, '{scripts}'); import bulk_join; bulk_join.WaitForDistribution(None, ['node2', 'node3'], timeout=60, settle=0)");
+
+        StringAssert.Contains(waited, "missed 1 nodes' ssconf and 1 candidates' configuration");
+        var (masterData, data) = (Path.Combine(master.Root, "var/lib/ganeti"), Path.Combine(node2.Root, "var/lib/ganeti"));
+        foreach (var file in new[] { "ssconf_node_list", "ssconf_master_candidates", "ssconf_cluster_name", "ssconf_master_node" })
+            Assert.AreEqual(File.ReadAllText(Path.Combine(masterData, file)), File.ReadAllText(Path.Combine(data, file)), file);
+        Assert.AreEqual("{\"serial_no\": 7}", File.ReadAllText(Path.Combine(data, "config.data")));
+        Assert.AreEqual(File.GetUnixFileMode(Path.Combine(masterData, "config.data")), File.GetUnixFileMode(Path.Combine(data, "config.data")));
+        // An upload keeps the file's times, as floating-point seconds (so to the microsecond).
+        var mtimes = File.GetLastWriteTimeUtc(Path.Combine(masterData, "config.data")) - File.GetLastWriteTimeUtc(Path.Combine(data, "config.data"));
+        Assert.IsLessThan(TimeSpan.FromMicroseconds(1), mtimes.Duration(), "an upload keeps the file's times");
+        Assert.IsFalse(File.Exists(Path.Combine(node3.Root, "var/lib/ganeti/config.data")), "node3 is no candidate and was current: nothing written");
     }
 
     private static string RunAsNode(ClusterPlan plan, NodePlan node, params string[] command)

@@ -95,6 +95,20 @@ public sealed class GenerationTests
         StringAssert.Contains(lines[2], "_vcluster_patch_backend", "noded's backend is the patched one");
     }
 
+    /// <summary>The server's side of the RPC time dilation: noded waits for its client as long as the client may take to connect.</summary>
+    [TestMethod]
+    public void RpcServersGiveTheirClientTheDilatedTime()
+    {
+        using var dir = new TempDir();
+        var result = Generate(dir, new ClusterSpec { Root = dir.Combine("c"), RpcConnectTimeout = "42" });
+        var node2 = result.Plan.Nodes[1];
+        var share = Path.Combine(node2.Prefix, "share/ganeti/3.0");
+        var output = RunPython(result.Plan, node2,
+            $"import sys; sys.path.insert(0, '{share}'); from ganeti.http import server; " +
+            "e = server.HttpServerRequestExecutor; print(e.WRITE_TIMEOUT, e.READ_TIMEOUT, e.CLOSE_TIMEOUT)");
+        Assert.AreEqual("42 42 1", output, "Ganeti's 10 s raised to the cluster's RPC timeout; the close timeout stays");
+    }
+
     [TestMethod]
     public void FileStorageIsTheSamePathOnEveryNodeWithEachNodesOwnFolderBehindIt()
     {

@@ -168,34 +168,50 @@ def Add(nodes):
     livelock.close()
 
 
-def WaitForDistribution(cfg, nodes, timeout=600, flush_after=30):
+def WaitForDistribution(cfg, nodes, timeout=600, settle=30):
   """wconfd distributes a written configuration on its own, after the write returns: wait
   until every node's ssconf lists every node and every master candidate holds the master's
   configuration, so that the daemons started next find them.
 
-  wconfd distributes once per change: when an RPC to a node fails (a loaded machine with
-  hundreds of nodes), it logs "Can't distribute Ssconf" and tries again only at the next
-  change. While a node is still behind after flush_after seconds, ask wconfd to distribute
-  again without changing anything (FlushConfig, as gnt-debug wconfd flushconfig does)."""
+  wconfd distributes once per change and only logs a node it could not reach ("Can't
+  distribute Ssconf"). With hundreds of node daemons on a few cores, a cluster-wide RPC makes
+  each fork and shake hands at once, and noded's fixed 10 s handshake timeout
+  (http.server.HttpServerRequestExecutor) drops a share of them on every try (250 nodes on two
+  cores: about 100 of 250). After `settle` seconds, a node still behind gets what wconfd sent
+  it, written with the function its noded would have called (ssconf.WriteSsconfFiles for
+  write_ssconf_files, backend.UploadFile for upload_file_single): the master's own ssconf and
+  configuration, which wconfd wrote to the master in the same distribution. If the master's
+  own ssconf is behind, only wconfd can compute it: ask it to distribute again
+  (FlushConfig, as `gnt-debug wconfd flushconfig` does)."""
   deadline = time.time() + timeout
-  flush_at = time.time() + flush_after
+  settle_at = time.time() + settle
   while True:
     store = ssconf.SimpleStore()
     names = sorted(store.GetNodeList())
     config_data = utils.ReadFile(pathutils.CLUSTER_CONF_FILE)
-    pending = [n for n in nodes
-               if sorted(utils.ReadFile(vcluster.ExchangeNodeRoot(n, store.KeyToFilename(constants.SS_NODE_LIST))).split()) != names]
-    pending += [n for n in store.GetMasterCandidates() if n in nodes and
-                _ReadOrNone(vcluster.ExchangeNodeRoot(n, pathutils.CLUSTER_CONF_FILE)) != config_data]
-    if not pending and sorted(set(nodes) - set(names)) == []:
+    master_behind = sorted(set(nodes) - set(names))
+    ssconf_behind = [n for n in nodes
+                     if sorted(utils.ReadFile(vcluster.ExchangeNodeRoot(n, store.KeyToFilename(constants.SS_NODE_LIST))).split()) != names]
+    config_behind = [n for n in store.GetMasterCandidates() if n in nodes and
+                     _ReadOrNone(vcluster.ExchangeNodeRoot(n, pathutils.CLUSTER_CONF_FILE)) != config_data]
+    if not master_behind and not ssconf_behind and not config_behind:
       return
     if time.time() > deadline:
-      raise BulkJoinError("wconfd did not distribute the configuration to: %s" % ", ".join(sorted(set(pending))))
-    if time.time() > flush_at:
-      print("configuration not yet on %d nodes (%s...): asking wconfd to distribute it again"
-            % (len(set(pending)), ", ".join(sorted(set(pending))[:3])), flush=True)
-      cfg.FlushConfig()
-      flush_at = time.time() + flush_after
+      raise BulkJoinError("wconfd did not distribute the configuration to: %s"
+                          % ", ".join(sorted(set(master_behind + ssconf_behind + config_behind))))
+    if time.time() > settle_at:
+      if master_behind:
+        print("the master's ssconf lacks %d nodes: asking wconfd to distribute again" % len(master_behind), flush=True)
+        cfg.FlushConfig()
+      else:
+        values = store.ReadAll()
+        for name in ssconf_behind:
+          ssconf.SimpleStore(cfg_location=vcluster.ExchangeNodeRoot(name, pathutils.DATA_DIR),
+                             _lockfile=vcluster.ExchangeNodeRoot(name, pathutils.SSCONF_LOCK_FILE)).WriteFiles(values)
+        UploadFile(pathutils.CLUSTER_CONF_FILE, config_behind, runtime.GetEnts())
+        print("wconfd's distribution missed %d nodes' ssconf and %d candidates' configuration: written as their noded would"
+              % (len(ssconf_behind), len(config_behind)), flush=True)
+      settle_at = time.time() + settle
     time.sleep(0.2)
 
 
@@ -227,15 +243,19 @@ def Distribute(nodes):
     for fname in files:
       if not os.path.exists(fname):
         continue
-      # What call_upload_file sends (rpc), and what each node's noded does with it.
-      (virtual, data, mode, user, group, atime, mtime) = rpc_node._PrepareFileUpload(None, None, fname)
-      raw = backend._Decompress(data)
-      uid = getents.LookupUser(user)
-      gid = getents.LookupGroup(group)
-      for name in names:
-        target = vcluster.ExchangeNodeRoot(name, fname)
-        utils.SafeWriteFile(target, None, data=raw, mode=mode, uid=uid, gid=gid, atime=atime, mtime=mtime)
+      UploadFile(fname, names, getents)
       print("distributed %s to %d nodes" % (fname, len(names)), flush=True)
+
+
+def UploadFile(fname, names, getents):
+  """What call_upload_file sends (rpc), and what each node's noded does with it."""
+  (_, data, mode, user, group, atime, mtime) = rpc_node._PrepareFileUpload(None, None, fname)
+  raw = backend._Decompress(data)
+  uid = getents.LookupUser(user)
+  gid = getents.LookupGroup(group)
+  for name in names:
+    target = vcluster.ExchangeNodeRoot(name, fname)
+    utils.SafeWriteFile(target, None, data=raw, mode=mode, uid=uid, gid=gid, atime=atime, mtime=mtime)
 
 
 def main(argv):

@@ -30,7 +30,10 @@ public sealed class BulkJoin : INodeJoin
             nodes.StartDaemons(node, node.Daemons.Where(d => d.Name is "ganeti-noded" or "ganeti-mond").Select(d => d.Name), cancellation), cancellation);
 
         nodes.Step($"bulk join: LUNodeAdd's configuration changes for {joining.Count} nodes, one write");
-        nodes.RunOnNode(master, [nodes.Manifest.Ganeti.Python, script, "add", .. names], "bulk join (add)", timeout, cancellation);
+        var added = nodes.RunOnNode(master, [nodes.Manifest.Ganeti.Python, script, "add", .. names], "bulk join (add)", timeout, cancellation);
+        // What wconfd's distribution missed and how it was completed (bulk_join.py's WaitForDistribution).
+        foreach (var line in added.Output.Split('\n').Where(l => l.Contains("wconfd", StringComparison.Ordinal)))
+            nodes.Step($"bulk join: {line.Trim()}");
 
         nodes.Step("bulk join: RedistributeAncillaryFiles' files on each");
         nodes.RunOnNode(master, [nodes.Manifest.Ganeti.Python, script, "distribute", .. names], "bulk join (distribute)", timeout, cancellation);
