@@ -101,3 +101,36 @@ public sealed class QaTests
         StringAssert.Contains(error.Message, "raise VClusterInstanceCount");
     }
 }
+
+[TestClass]
+public sealed class DaemonProcessTests
+{
+    /// <summary>
+    /// After a down, a node's pid file may name a pid that another node's daemon holds by now,
+    /// in the same namespace: it is that daemon only if it runs the daemon's executable.
+    /// </summary>
+    [TestMethod]
+    public void APidFileNamesTheDaemonOnlyIfThatProcessRunsItsExecutable()
+    {
+        var dir = Directory.CreateTempSubdirectory("vcluster-pid");
+        try
+        {
+            using var sleeper = Process.Start("/bin/sleep", "60");
+            var pidFile = Path.Combine(dir.FullName, "ganeti-noded.pid");
+            File.WriteAllText(pidFile, $"{sleeper.Id}\n");
+            var ours = LinuxProcess.TryRead(Environment.ProcessId)!.Value.UserNamespace;
+            ManifestDaemon Daemon(string executable) => new() { Name = "ganeti-noded", Executable = executable, PidFile = pidFile };
+
+            Assert.AreEqual(sleeper.Id, LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours)?.Pid);
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/mnt/nodes/node82/prefix/sbin/ganeti-noded"), ours), "another program under that pid");
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), "user:[1]"), "another namespace");
+            sleeper.Kill();
+            sleeper.WaitForExit();
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours), "gone");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

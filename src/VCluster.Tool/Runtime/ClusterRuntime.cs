@@ -288,7 +288,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         {
             foreach (var daemon in node.Daemons)
             {
-                if (LinuxProcess.FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == state.SandboxUserNamespace)
+                if (LinuxProcess.OfDaemon(daemon, state.SandboxUserNamespace) is { } process)
                     state.Processes.Add(new TrackedProcess(node.Name, daemon.Name, process.Pid, process.StartTime));
             }
         }
@@ -328,8 +328,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private static void Terminate(RuntimeState state, IEnumerable<ManifestNode> nodes, int signal)
     {
         var daemons = nodes.SelectMany(n => n.Daemons)
-            .Select(d => LinuxProcess.FromPidFile(d.PidFile))
-            .OfType<LinuxProcess>().Where(p => p.UserNamespace == state.SandboxUserNamespace).ToList();
+            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace)).OfType<LinuxProcess>().ToList();
         Signal(daemons, signal, TimeSpan.FromSeconds(15));
     }
 
@@ -416,8 +415,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private static void StopNodeProcesses(RuntimeState state, ManifestNode node, int signal)
     {
         var targets = node.Daemons.AsEnumerable().Reverse()
-            .Select(d => LinuxProcess.FromPidFile(d.PidFile)).OfType<LinuxProcess>()
-            .Where(p => p.UserNamespace == state.SandboxUserNamespace)
+            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace)).OfType<LinuxProcess>()
             .Concat(LinuxProcess.InUserNamespace(state.SandboxUserNamespace)
                 .Where(p => p.Pid != state.SandboxPid && p.HasEnvironment("GANETI_HOSTNAME", node.Name)))
             .Distinct().ToList();
@@ -472,8 +470,8 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             var expected = running ? roles.DaemonsOf(node).Select(d => d.Name).ToHashSet() : [];
             var daemons = node.Daemons.Select(d =>
             {
-                var process = running ? LinuxProcess.FromPidFile(d.PidFile) : null;
-                var alive = process is { } p && nodeControl!.IsOurs(p);
+                var process = running ? nodeControl!.Running(d) : null;
+                var alive = process is not null;
                 var stateName = !running ? "stopped"
                     : alive ? (nodeControl!.Readiness(d, node, listeners) is null ? "running" : "starting")
                     : expected.Contains(d.Name) ? "dead" : "not-needed";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using VCluster.Engine.Manifest;
 
 namespace VCluster.Tool.Runtime;
 
@@ -38,6 +39,30 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The daemon that <paramref name="daemon"/>'s pid file names, if it still runs in the
+    /// sandbox's <paramref name="userNamespace"/> as that daemon. After a <c>down</c> the pid
+    /// files of killed daemons stay, and with hundreds of nodes their pids are soon reused by
+    /// other nodes' daemons (a resume of 250 nodes took node82's old pid file for node129's
+    /// noded and never started node82's): the namespace alone does not tell.
+    /// </summary>
+    public static LinuxProcess? OfDaemon(ManifestDaemon daemon, string? userNamespace) =>
+        FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == userNamespace && process.Runs(daemon.Executable)
+            ? process : null;
+
+    /// <summary>Whether <paramref name="executable"/> is one of the process's arguments (the program, or the script an interpreter runs).</summary>
+    public bool Runs(string executable)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{Pid}/cmdline").Split('\0').Contains(executable);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

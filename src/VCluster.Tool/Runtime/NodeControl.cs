@@ -55,7 +55,7 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
         var pending = new List<ManifestDaemon>();
         foreach (var daemon in daemons.Select(name => node.Daemons.Single(d => d.Name == name)))
         {
-            if (LinuxProcess.FromPidFile(daemon.PidFile) is { } running && IsOurs(running))
+            if (Running(daemon) is not null)
                 continue;
             // A pid file left by a killed daemon may name a zombie not yet reaped, or by now
             // a stranger: start-stop-daemon would take either for the daemon and skip it.
@@ -150,7 +150,7 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
     /// <summary>Null when ready, else why not.</summary>
     public string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
     {
-        if (LinuxProcess.FromPidFile(daemon.PidFile) is not { } process || !IsOurs(process))
+        if (Running(daemon) is null)
             return "not running";
         if (daemon.Port > 0 && !listeners.Contains($"{daemon.Protocol} {node.Address}:{daemon.Port}"))
             return $"not listening on {node.Address}:{daemon.Port}/{daemon.Protocol}";
@@ -159,8 +159,8 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
         return null;
     }
 
-    /// <summary>A process is the cluster's only if it lives in the cluster's user namespace.</summary>
-    public bool IsOurs(LinuxProcess process) => process.UserNamespace == userNamespace;
+    /// <summary>The node's running <paramref name="daemon"/>, if it runs (<see cref="LinuxProcess.OfDaemon"/>).</summary>
+    public LinuxProcess? Running(ManifestDaemon daemon) => LinuxProcess.OfDaemon(daemon, userNamespace);
 
     public static VClusterException Failure(string node, string what, string detail) =>
         new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));
