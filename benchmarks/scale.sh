@@ -26,11 +26,14 @@ for nodes in $sizes; do
   [ "${VERIFY:-1}" = 0 ] || { start=$(date +%s.%N); $tool verify $m > "$work/verify.log" 2>&1 || { echo "  verify FAILED"; grep -m 10 -E "ERROR" "$work/verify.log" || true; cp "$work/verify.log" "/tmp/verify-$nodes.log"; }
   verify_s=$(since "$start"); }
   start=$(date +%s.%N); $tool status $m > /dev/null; status_s=$(since "$start")
-  if [ "${RESUME:-1}" = 0 ]; then echo "  verify_s=$verify_s status_s=$status_s"; $tool down $m >/dev/null 2>&1 || true; rm -rf "$work"; trap - EXIT; continue; fi
-  start=$(date +%s.%N); $tool down $m > /dev/null; down_s=$(since "$start")
-  start=$(date +%s.%N); $tool up $m --timeout 1800 > "$work/resume.log" 2>&1 || { echo "  resume FAILED"; tail "$work/resume.log"; }
-  resume_s=$(since "$start")
-  start=$(date +%s.%N); $tool down $m > /dev/null; down2_s=$(since "$start")
-  echo "  verify_s=$verify_s status_s=$status_s down_s=$down_s resumed_up_s=$resume_s down_after_resume_s=$down2_s"
+  resumed=""
+  if [ "${RESUME:-1}" != 0 ]; then
+    start=$(date +%s.%N); $tool down $m > /dev/null; down_s=$(since "$start")
+    start=$(date +%s.%N); $tool up $m --timeout 1800 > "$work/resume.log" 2>&1 || { echo "  resume FAILED"; tail "$work/resume.log"; }
+    resume_s=$(since "$start")
+    start=$(date +%s.%N); $tool down $m > /dev/null; down2_s=$(since "$start")
+    resumed=" down_s=$down_s resumed_up_s=$resume_s down_after_resume_s=$down2_s"
+  fi
+  echo "  verify_s=$verify_s status_s=$status_s$resumed"
   $tool down $m >/dev/null 2>&1 || true; rm -rf "$work"; trap - EXIT
 done
