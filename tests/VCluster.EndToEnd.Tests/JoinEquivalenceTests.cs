@@ -78,6 +78,8 @@ public sealed partial class JoinEquivalenceTests
         // ssh runs a command on the node it names, even one that names another node's cmd,
         // as Ganeti's QA does; scp -r copies into the target node's own disk.
         Assert.AreEqual("node4", Gnt(repo, "node3", "ssh", "node1", "/mnt/nodes/node4/cmd 'echo $GANETI_HOSTNAME'").Trim());
+        // A command built with the caller's own paths names the target's files, as on hardware.
+        Assert.AreEqual("/mnt/nodes/node4/var /mnt/nodes/node1/var", Gnt(repo, "node3", "ssh", "node4", "echo /mnt/nodes/node3/var /mnt/nodes/node1/var").Trim());
         Gnt(repo, "node3", "sh", "-c", "mkdir -p /srv/ganeti/file-storage/probe.d && echo from-node3 > /srv/ganeti/file-storage/probe.d/file");
         Gnt(repo, "node3", "scp", "-r", "/srv/ganeti/file-storage/probe.d", "node4:/srv/ganeti/file-storage");
         Assert.AreEqual("from-node3", Gnt(repo, "node4", "cat", "/srv/ganeti/file-storage/probe.d/file").Trim());

@@ -119,12 +119,15 @@ public sealed class GenerationTests
         Assert.AreEqual("/srv/ganeti/file-storage", manifest.Sandbox.FileStorageDir);
         Assert.AreEqual("/mnt/shared-file-storage", manifest.Sandbox.SharedFolder);
         Assert.IsTrue(Directory.Exists(Path.Combine(result.Plan.Root, "shared-file-storage")));
+        var enter = Path.Combine(result.Plan.Root, ".state/lib", NodeEntry.ProgramName);
+        Assert.IsTrue(File.GetUnixFileMode(enter).HasFlag(UnixFileMode.UserExecute), "each node's cmd runs it");
         foreach (var node in result.Plan.Nodes)
         {
             Assert.IsTrue(Directory.Exists(node.Root + "/srv/ganeti/file-storage"), node.Name);
             Assert.AreEqual("/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage",
                 string.Join('\n', File.ReadAllLines(node.Root + "/etc/ganeti/file-storage-paths").Where(l => !l.StartsWith('#'))));
-            StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")), $"mount -n --bind");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(node.Root, "cmd")),
+                $"\"/mnt/.state/lib/{NodeEntry.ProgramName}\" \\\n    --bind \"/mnt/nodes/{node.Name}/srv\" \"/srv\" \\\n    --bind \"/mnt/shared-file-storage\" \"/srv/ganeti/shared-file-storage\"");
         }
     }
 

@@ -165,6 +165,20 @@ public sealed class PlannerTests
         SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = Root, NodeCount = count }), ErrorCodes.InvalidCount);
 
     [TestMethod]
+    public void TheWatcherRunsEveryFiveMinutesUntilItsPassWouldCrowdTheMachine()
+    {
+        int For(string nodes, string? declared = null) =>
+            ClusterPlanner.Plan(new ClusterSpec { Root = Root, Network = "198.18.0.0/15", NodeCount = nodes, WatcherInterval = declared }).WatcherInterval;
+        Assert.AreEqual(300, For("3"));
+        Assert.AreEqual(300, For("100"));
+        Assert.AreEqual(750, For("250"));
+        Assert.AreEqual(1200, For("400"));
+        Assert.AreEqual(60, For("400", declared: "60"));
+        Assert.AreEqual(0, For("400", declared: "0"));
+        SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = Root, WatcherInterval = "soon" }), ErrorCodes.InvalidCount);
+    }
+
+    [TestMethod]
     public void InvalidResource() =>
         SingleError(() => ClusterPlanner.Plan(Spec(Root, new NodeSpec { Name = "a", MemoryMiB = "lots" })), ErrorCodes.InvalidResource);
 

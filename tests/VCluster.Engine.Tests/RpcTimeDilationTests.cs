@@ -19,9 +19,9 @@ public sealed class RpcTimeDilationTests
         int For(string nodes, string? declared = null) => RpcTimeDilation.ConnectTimeout(
             ClusterPlanner.Plan(new ClusterSpec { Root = "/srv/vc", Network = "198.18.0.0/15", NodeCount = nodes, RpcConnectTimeout = declared }), ganeti);
         Assert.AreEqual(30, For("3"));
-        Assert.AreEqual(30, For("200"));
-        Assert.AreEqual(38, For("250"));
-        Assert.AreEqual(60, For("400"));
+        Assert.AreEqual(30, For("120"));
+        Assert.AreEqual(63, For("250"));
+        Assert.AreEqual(100, For("400"));
         Assert.AreEqual(7, For("400", declared: "7"));
         SingleError(() => ClusterPlanner.Plan(new ClusterSpec { Root = "/srv/vc", RpcConnectTimeout = "0" }), VCluster.Engine.Diagnostics.ErrorCodes.InvalidCount);
     }

@@ -52,6 +52,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         foreach (var (name, content) in _installed.EntryPoints)
             cluster.File(EntryPointCopy(name), content, DirMode);
         cluster.File(Path.Combine(NodePreload.Folder, NodePreload.LibraryName), NodePreload.ReadLibrary(), DirMode);
+        cluster.File(Path.Combine(NodePreload.Folder, NodeEntry.ProgramName), NodeEntry.ReadProgram(), DirMode);
         foreach (var (name, content) in SandboxScripts.All)
             cluster.File(Path.Combine(SandboxScripts.Folder, name), content, 0b110_100_100);
         foreach (var (output, text, mode) in clusterFiles)

@@ -35,6 +35,18 @@ public sealed class ClusterPlan
 
     public const int DefaultWatcherInterval = 300;
 
+    /// <summary>Machine seconds the cron leaves between passes for each node (<see cref="WatcherIntervalFor"/>).</summary>
+    public const int WatcherSecondsPerNode = 3;
+
+    /// <summary>
+    /// The undeclared interval: Debian's 5 minutes, or 3 s per node where that is more. One
+    /// watcher run costs about 0.56 CPU-s here (docs/benchmarks.md); on hardware each node pays
+    /// for its own, here one cron runs them all in turn, so at 400 nodes a pass is 224 CPU-s
+    /// and every 5 minutes would keep most of a core busy all the time. With 3 s per node the
+    /// cron takes at most a fifth of one core (time dilation, docs/design.md).
+    /// </summary>
+    public static int WatcherIntervalFor(int nodes) => Math.Max(DefaultWatcherInterval, WatcherSecondsPerNode * nodes);
+
     /// <summary>
     /// The libraries every node process preloads: names and users, fsync unless writes are
     /// durable, and RPC time dilation.

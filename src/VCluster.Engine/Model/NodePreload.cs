@@ -19,12 +19,15 @@ public static class NodePreload
     public const string Folder = ".state/lib";
 
     /// <summary>The library as built beside the engine.</summary>
-    public static byte[] ReadLibrary()
+    public static byte[] ReadLibrary() => ReadBesideEngine(LibraryName);
+
+    /// <summary>A file of Native/ as built beside the engine (VCluster.Engine.csproj).</summary>
+    internal static byte[] ReadBesideEngine(string name)
     {
-        var path = Path.Combine(Path.GetDirectoryName(typeof(NodePreload).Assembly.Location)!, LibraryName);
+        var path = Path.Combine(Path.GetDirectoryName(typeof(NodePreload).Assembly.Location)!, name);
         if (!File.Exists(path))
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.WriteFailed,
-                $"{LibraryName} is missing beside the engine ({path}): the SDK or the tool was packed without it"));
+                $"{name} is missing beside the engine ({path}): the SDK or the tool was packed without it"));
         return File.ReadAllBytes(path);
     }
 }

@@ -45,7 +45,8 @@ public static partial class ClusterPlanner
             errors.Add(source.Error(ErrorCodes.InvalidNetwork, $"VClusterNetwork: {networkError}", "VClusterNetwork"));
 
         var instanceCount = ParseCount(spec.InstanceCount, 0, "VClusterInstanceCount", source, errors);
-        var watcherInterval = ParseCount(spec.WatcherInterval, ClusterPlan.DefaultWatcherInterval, "VClusterWatcherInterval", source, errors, maximum: 86400);
+        int? watcherInterval = string.IsNullOrWhiteSpace(spec.WatcherInterval) ? null
+            : ParseCount(spec.WatcherInterval, ClusterPlan.DefaultWatcherInterval, "VClusterWatcherInterval", source, errors, maximum: 86400);
         int? rpcConnectTimeout = string.IsNullOrWhiteSpace(spec.RpcConnectTimeout) ? null
             : ParseCount(spec.RpcConnectTimeout, 0, "VClusterRpcConnectTimeout", source, errors, minimum: 1, maximum: 3600);
         var nodes = spec.Nodes.Count > 0
@@ -164,7 +165,7 @@ public static partial class ClusterPlanner
             EnableMetad = spec.EnableMetad,
             Monitoring = spec.Monitoring,
             RpcConnectTimeout = rpcConnectTimeout,
-            WatcherInterval = watcherInterval,
+            WatcherInterval = watcherInterval ?? ClusterPlan.WatcherIntervalFor(nodes.Count),
             DurableWrites = spec.DurableWrites,
         };
     }

@@ -46,6 +46,7 @@ public sealed class TemplateModel
             ["monitoring"] = plan.Monitoring,
             ["durable_writes"] = plan.DurableWrites,
             ["preload"] = plan.Preload,
+            ["enter_node"] = Path.Combine(plan.SandboxRoot, NodePreload.Folder, NodeEntry.ProgramName),
             ["rpc_connect_timeout"] = RpcTimeDilation.ConnectTimeout(plan, ganeti),
             ["watcher_interval"] = plan.WatcherInterval,
             ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
