@@ -175,9 +175,11 @@ def WaitForDistribution(cfg, nodes, timeout=600, settle=30):
 
   wconfd distributes once per change and only logs a node it could not reach ("Can't
   distribute Ssconf"). With hundreds of node daemons on a few cores, a cluster-wide RPC makes
-  each fork and shake hands at once, and noded's fixed 10 s handshake timeout
-  (http.server.HttpServerRequestExecutor) drops a share of them on every try (250 nodes on two
-  cores: about 100 of 250). After `settle` seconds, a node still behind gets what wconfd sent
+  each fork and shake hands at once; with noded's own 10 s handshake timeout
+  (http.server.HttpServerRequestExecutor) a share of them failed on every try (250 nodes on two
+  cores: about 100 of 250). The node package now raises that timeout (docs/design.md, "Time on
+  a shared machine") and no connection has failed since; this stays for a distribution that
+  still misses a node. After `settle` seconds, a node still behind gets what wconfd sent
   it, written with the function its noded would have called (ssconf.WriteSsconfFiles for
   write_ssconf_files, backend.UploadFile for upload_file_single): the master's own ssconf and
   configuration, which wconfd wrote to the master in the same distribution. If the master's

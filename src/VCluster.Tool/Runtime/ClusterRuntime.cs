@@ -473,7 +473,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
                 var process = running ? nodeControl!.Running(d) : null;
                 var alive = process is not null;
                 var stateName = !running ? "stopped"
-                    : alive ? (nodeControl!.Readiness(d, node, listeners) is null ? "running" : "starting")
+                    : alive ? (NodeControl.NotAnswering(d, node, listeners) is null ? "running" : "starting")
                     : expected.Contains(d.Name) ? "dead" : "not-needed";
                 return new DaemonStatus(d.Name, stateName, alive ? process!.Value.Pid : null, node.Address, d.Port, d.Protocol,
                     alive ? Math.Round(process!.Value.Uptime.TotalSeconds, 1) : null);

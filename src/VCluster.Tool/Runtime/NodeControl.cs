@@ -148,10 +148,12 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
     }
 
     /// <summary>Null when ready, else why not.</summary>
-    public string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
+    public string? Readiness(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners) =>
+        Running(daemon) is null ? "not running" : NotAnswering(daemon, node, listeners);
+
+    /// <summary>For a daemon known to run: null when it listens where it should, else where it does not.</summary>
+    public static string? NotAnswering(ManifestDaemon daemon, ManifestNode node, IReadOnlySet<string> listeners)
     {
-        if (Running(daemon) is null)
-            return "not running";
         if (daemon.Port > 0 && !listeners.Contains($"{daemon.Protocol} {node.Address}:{daemon.Port}"))
             return $"not listening on {node.Address}:{daemon.Port}/{daemon.Protocol}";
         if (daemon.Socket is not null && !File.Exists(daemon.Socket))
