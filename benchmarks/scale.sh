@@ -4,7 +4,8 @@
 # of the nodes of that role) and per daemon, `gnt-cluster verify`, `status`, `down`, and a
 # resumed `up`. Needs ./eng/setup.sh first. The cluster root is on /tmp unless ROOT_PARENT says.
 # Usage: benchmarks/scale.sh [SIZES="10 50 100 250"] [JOIN=bulk|sequential]
-# VERIFY=0 skips gnt-cluster verify (9 minutes at 250 nodes); RESUME=0 skips down and resume.
+# VERIFY=0 skips gnt-cluster verify (9 minutes at 250 nodes); RESUME=0 skips down and resume;
+# KEEP=1 leaves the last cluster running for a look (then: dotnet vcluster destroy -m ...).
 set -euo pipefail
 source "$(dirname "$0")/cluster.sh"
 sizes=${1:-10 50 100 250}
@@ -35,5 +36,6 @@ for nodes in $sizes; do
     resumed=" down_s=$down_s resumed_up_s=$resume_s down_after_resume_s=$down2_s"
   fi
   echo "  verify_s=$verify_s status_s=$status_s$resumed"
+  if [ "${KEEP:-0}" = 1 ]; then trap - EXIT; echo "  kept: $work/c/vcluster.json"; continue; fi
   $tool down $m >/dev/null 2>&1 || true; rm -rf "$work"; trap - EXIT
 done
