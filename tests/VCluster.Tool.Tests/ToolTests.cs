@@ -47,8 +47,15 @@ public sealed class QaTests
             "---- FAILED [TestNodeInfo] gnt-node info: Command 'gnt-node info' failed: 1 ---",
             ">>>> 2026-12-01 10:01:13.000000 time=0:01:00 [TestNodeInfo] gnt-node info ---",
             "**** 2026-12-01 10:01:14.000000 skipping [TestNodeVolumes] gnt-node volumes, test(s) node-volumes disabled",
+            // A test function without a docstring, as QA printed TestInstanceDeviceNames.
+            "<<<< 2026-12-01 20:22:13.777619 start <function TestInstanceDeviceNames at 0x7f4a462420c0>",
+            "---- FAILED <function TestInstanceDeviceNames at 0x7f4a462420c0>: Command 'gnt-instance modify' on node node1 failed, exit code 1",
+            ">>>> 2026-12-01 20:22:18.335822 time=0:00:04.558203 <function TestInstanceDeviceNames at 0x7f4a462420c0>",
         ]);
-        Assert.HasCount(3, results);
+        Assert.HasCount(4, results);
+        Assert.AreEqual(new QaResult("TestInstanceDeviceNames", "", QaResult.Failed, 4.558203,
+            "Command 'gnt-instance modify' on node node1 failed, exit code 1"), results[3]);
+        results.RemoveAt(3);
         Assert.AreEqual(new QaResult("TestClusterVerify", "Verify cluster", QaResult.Passed, 12.5, null), results[0]);
         Assert.AreEqual(QaResult.Failed, results[1].Outcome);
         Assert.AreEqual("Command 'gnt-node info' failed: 1", results[1].Message);

@@ -16,14 +16,17 @@ public sealed record QaResult(string Name, string Description, string Outcome, d
 /// What a run of qa/ganeti-qa.py reports, read from its output: every test prints a header
 /// "<<<< TIME start [Name] description", then "---- PASSED [Name] ..." or "---- FAILED [Name]
 /// ...: error", then ">>>> TIME time=DURATION [Name] ..."; a test switched off prints
-/// "**** TIME skipping [Name] description, test(s) NAMES disabled".
+/// "**** TIME skipping [Name] description, test(s) NAMES disabled". A test function without a
+/// docstring is named as Python prints it: "---- FAILED <function Name at 0x7f...>: error".
 /// </summary>
 public static partial class QaReport
 {
-    [GeneratedRegex(@"^-{4} (PASSED|FAILED) \[(?<name>[^\]]+)\] (?<rest>.*?)\s*-*$")]
+    private const string TestName = @"(?:\[(?<name>[^\]]+)\]|<function (?<name>\w+) at 0x[0-9a-f]+>)";
+
+    [GeneratedRegex(@"^-{4} (PASSED|FAILED) " + TestName + @" ?(?<rest>.*?)\s*-*$")]
     private static partial Regex Outcome();
 
-    [GeneratedRegex(@"^>{4} \S+ \S+ time=(?<h>\d+):(?<m>\d+):(?<s>[\d.]+) \[(?<name>[^\]]+)\]")]
+    [GeneratedRegex(@"^>{4} \S+ \S+ time=(?<h>\d+):(?<m>\d+):(?<s>[\d.]+) " + TestName)]
     private static partial Regex Duration();
 
     [GeneratedRegex(@"^\S{4} \S+ \S+ skipping (?<desc>.*), test\(s\) (?<tests>.*) disabled\s*-*$")]
