@@ -141,3 +141,57 @@ public sealed class DaemonProcessTests
         }
     }
 }
+
+[TestClass]
+public sealed class SandboxStartTests
+{
+    /// <summary>
+    /// Nodes enter the sandbox only once its setup script is done: a mount namespace copied
+    /// earlier lacks what the script mounts last (400 nodes: the master had no sysfs bridge).
+    /// </summary>
+    [TestMethod]
+    public void StartReturnsOnlyWhenTheSetupScriptIsDone()
+    {
+        var dir = Directory.CreateTempSubdirectory("vcluster-sandbox");
+        LinuxProcess? holder = null;
+        try
+        {
+            var done = Path.Combine(dir.FullName, "done");
+            var setup = Path.Combine(dir.FullName, "setup");
+            // Slower than the two seconds start once waited at most.
+            File.WriteAllText(setup, $"sleep 3\n: > '{done}'\nexec sleep infinity\n");
+            var sandbox = new Sandbox(new ClusterManifest { Sandbox = new ManifestSandbox { StateDir = dir.FullName, Setup = setup } });
+
+            (holder, _) = sandbox.Start();
+
+            Assert.IsTrue(File.Exists(done), "the script had finished");
+            Assert.IsTrue(holder.Value.IsAlive);
+        }
+        finally
+        {
+            holder?.Signal(9);
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AFailingSetupScriptIsReportedWithItsOutput()
+    {
+        var dir = Directory.CreateTempSubdirectory("vcluster-sandbox");
+        try
+        {
+            var setup = Path.Combine(dir.FullName, "setup");
+            File.WriteAllText(setup, "echo cannot mount the cluster root >&2\nexit 1\n");
+            var sandbox = new Sandbox(new ClusterManifest { Sandbox = new ManifestSandbox { StateDir = dir.FullName, Setup = setup } });
+
+            var error = Assert.ThrowsExactly<VClusterException>(() => sandbox.Start());
+
+            Assert.AreEqual(ErrorCodes.SandboxUnavailable, error.Diagnostics.Single().Code);
+            StringAssert.Contains(error.Message, "cannot mount the cluster root");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

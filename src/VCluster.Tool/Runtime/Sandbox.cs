@@ -31,21 +31,29 @@ public sealed class Sandbox(ClusterManifest manifest)
         var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
             "/bin/sh", manifest.Sandbox.Setup], Path.Combine(StateDir, "run", "sandbox.log"));
         var self = new FileInfo("/proc/self/ns/user").LinkTarget;
-        LinuxProcess? holder = null;
-        string? userNamespace = null;
-        // unshare enters the namespaces, then execs: wait until the holder is in its own.
-        for (var i = 0; i < 100; i++)
+        LinuxProcess? holder;
+        string? userNamespace;
+        // unshare enters the namespaces and runs the setup script, which ends by becoming
+        // `sleep`: only then is the machine every node sees complete. A node entered earlier
+        // keeps a copy of a half-built mount table (at 400 nodes the master's lacked the
+        // sandbox's sysfs and the last nodes' /etc overlays, and verify said so).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
             holder = LinuxProcess.TryRead(pid);
             userNamespace = holder?.UserNamespace;
-            if (holder is not null && userNamespace is not null && userNamespace != self
-                && File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("sleep", StringComparison.Ordinal))
+            var command = holder is null ? "" : CommandLine(pid);
+            if (holder is not null && userNamespace is not null && userNamespace != self && command.StartsWith("sleep", StringComparison.Ordinal))
                 break;
+            // An exited script (a zombie until reaped) has no command line.
+            if (holder is null || command.Length == 0 || waited.Elapsed > SetupTimeout)
+            {
+                holder?.Signal(9);
+                throw new VClusterException(new VClusterDiagnostic(ErrorCodes.SandboxUnavailable,
+                    $"the sandbox did not start{(holder is not null && command.Length > 0 ? $" within {SetupTimeout.TotalSeconds:F0} s" : "")}: {ReadLog()}"));
+            }
             Thread.Sleep(20);
         }
-        if (holder is null || userNamespace is null || userNamespace == self)
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.SandboxUnavailable,
-                $"the sandbox did not start: {ReadLog()}"));
         File.WriteAllText(PidFile, $"{pid}\n");
 
         var batch = string.Join('\n', ["link set lo up", .. manifest.Nodes.Select(n => $"address add {n.Address}/32 dev lo")]) + "\n";
@@ -76,6 +84,21 @@ public sealed class Sandbox(ClusterManifest manifest)
 
     public static bool HasAddress(LinuxProcess holder, string address) =>
         Shell.Run(Enter(holder, ["ip", "-o", "address", "show", "dev", "lo"]), TimeSpan.FromSeconds(10)).Output.Contains($" {address}/", StringComparison.Ordinal);
+
+    /// <summary>How long the setup script may take (400 nodes: a few seconds).</summary>
+    public static TimeSpan SetupTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
 
     private string ReadLog()
     {
