@@ -45,7 +45,9 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable,
                 $"no QA test switch named {string.Join(", ", unknown)} (see docs/qa.md)"));
         var selected = (tests ?? policy.Where(t => t.Runs).Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
-        var leftOut = policy.Where(t => !t.Runs && selected.Contains(t.Name)).ToList();
+        // Reported with its reason: every switch left out on a whole run, the named ones with --tests.
+        var leftOut = policy.Where(t => !t.Runs && (tests is null || selected.Contains(t.Name))).ToList();
+        var switchesOn = selected.Count(name => policy.Single(t => t.Name == name).Runs);
         var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
@@ -88,7 +90,7 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
             // Already in the sandbox: a node's cmd need not enter it again.
             $"VCLUSTER_SANDBOX={manifest.Root}",
         ];
-        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}': {selected.Count - leftOut.Count} test switches on; log {log}");
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}': {switchesOn} test switches on; log {log}");
         var command = Sandbox.Enter(state.Sandbox, ["env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json")]);
         var (exitCode, results) = RunAndFollow(command, log, cancellation);
 
