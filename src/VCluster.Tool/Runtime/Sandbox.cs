@@ -45,12 +45,13 @@ public sealed class Sandbox(ClusterManifest manifest)
             var command = holder is null ? "" : CommandLine(pid);
             if (holder is not null && userNamespace is not null && userNamespace != self && command.StartsWith("sleep", StringComparison.Ordinal))
                 break;
-            // An exited script (a zombie until reaped) has no command line.
-            if (holder is null || command.Length == 0 || waited.Elapsed > SetupTimeout)
+            // TryRead takes a zombie for gone: a script that failed. (A command line read in the
+            // middle of an exec may be empty: that alone says nothing.)
+            if (holder is null || waited.Elapsed > SetupTimeout)
             {
                 holder?.Signal(9);
                 throw new VClusterException(new VClusterDiagnostic(ErrorCodes.SandboxUnavailable,
-                    $"the sandbox did not start{(holder is not null && command.Length > 0 ? $" within {SetupTimeout.TotalSeconds:F0} s" : "")}: {ReadLog()}"));
+                    $"the sandbox did not start{(holder is null ? "" : $" within {SetupTimeout.TotalSeconds:F0} s")}: {ReadLog()}"));
             }
             Thread.Sleep(20);
         }
