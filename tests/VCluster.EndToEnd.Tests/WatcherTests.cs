@@ -5,7 +5,8 @@ namespace VCluster.EndToEnd.Tests;
 
 /// <summary>
 /// The cluster's cron runs Ganeti's own watcher on every node, as cron does on hardware: a
-/// daemon that dies comes back; a node switched off with stop-node stays off.
+/// daemon that dies comes back, but not while the master's watcher is blocked; a node switched
+/// off with stop-node stays off.
 /// </summary>
 [TestClass]
 public sealed class WatcherTests
@@ -30,6 +31,17 @@ public sealed class WatcherTests
             var killed = Tool(repo, "exec", "node2", "--", "sh", "-c", "kill -9 $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-confd.pid)");
             Assert.AreEqual(0, killed.ExitCode, killed.ToString());
             Assert.IsTrue(Eventually(() => DaemonState(repo, "node2", "ganeti-confd") == "running"), "ganeti-watcher did not restart confd");
+
+            // While the master's watcher is blocked (gnt-cluster renew-crypto holds its lock
+            // while it stops and restarts every node's daemons), no node's watcher restarts one.
+            var blocked = Tool(repo, "exec", "node1", "--", "sh", "-c",
+                "setsid flock -x /mnt/nodes/node1/var/lock/ganeti-watcher.lock sleep 60 </dev/null >/dev/null 2>&1 & sleep 1");
+            Assert.AreEqual(0, blocked.ExitCode, blocked.ToString());
+            killed = Tool(repo, "exec", "node2", "--", "sh", "-c", "kill -9 $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-confd.pid)");
+            Assert.AreEqual(0, killed.ExitCode, killed.ToString());
+            Thread.Sleep(TimeSpan.FromSeconds(15));
+            Assert.AreEqual("dead", DaemonState(repo, "node2", "ganeti-confd"), "a watcher ran while the master's was blocked");
+            Assert.IsTrue(Eventually(() => DaemonState(repo, "node2", "ganeti-confd") == "running"), "the watcher did not come back after the block");
 
             // A node switched off stays off: no cron runs on it.
             Assert.AreEqual(0, Tool(repo, "stop-node", "node2").ExitCode);

@@ -13,7 +13,7 @@ public static class Prerequisites
         var problems = new List<string>();
         foreach (var (tool, package) in new[]
         {
-            ("unshare", "util-linux"), ("nsenter", "util-linux"), ("setsid", "util-linux"), ("ip", "iproute2"),
+            ("unshare", "util-linux"), ("nsenter", "util-linux"), ("setsid", "util-linux"), ("flock", "util-linux"), ("ip", "iproute2"),
             ("socat", "socat"), ("dnsmasq", "dnsmasq-base"), ("ssh-keygen", "openssh-client"), ("ss", "iproute2"), ("start-stop-daemon", "dpkg"),
         })
         {
