@@ -54,15 +54,21 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
             ? process : null;
 
     /// <summary>Whether <paramref name="executable"/> is one of the process's arguments (the program, or the script an interpreter runs).</summary>
-    public bool Runs(string executable)
+    public bool Runs(string executable) => CommandLine.Split('\0').Contains(executable);
+
+    /// <summary>The process's arguments, NUL-separated; empty once it is gone (or in the middle of an exec).</summary>
+    public string CommandLine
     {
-        try
+        get
         {
-            return File.ReadAllText($"/proc/{Pid}/cmdline").Split('\0').Contains(executable);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
+            try
+            {
+                return File.ReadAllText($"/proc/{Pid}/cmdline");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return "";
+            }
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class Sandbox(ClusterManifest manifest)
         {
             holder = LinuxProcess.TryRead(pid);
             userNamespace = holder?.UserNamespace;
-            var command = holder is null ? "" : CommandLine(pid);
+            var command = holder?.CommandLine ?? "";
             if (holder is not null && userNamespace is not null && userNamespace != self && command.StartsWith("sleep", StringComparison.Ordinal))
                 break;
             // TryRead takes a zombie for gone: a script that failed. (A command line read in the
@@ -87,19 +87,7 @@ public sealed class Sandbox(ClusterManifest manifest)
         Shell.Run(Enter(holder, ["ip", "-o", "address", "show", "dev", "lo"]), TimeSpan.FromSeconds(10)).Output.Contains($" {address}/", StringComparison.Ordinal);
 
     /// <summary>How long the setup script may take (400 nodes: a few seconds).</summary>
-    public static TimeSpan SetupTimeout { get; set; } = TimeSpan.FromMinutes(2);
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline");
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+    private static readonly TimeSpan SetupTimeout = TimeSpan.FromMinutes(2);
 
     private string ReadLog()
     {
