@@ -35,6 +35,19 @@ if ! apt-cache showsrc ganeti 2>/dev/null | grep -q '^Package: ganeti'; then
   $sudo apt-get update -qq
 fi
 
+# Debian's systemd raises kernel.pid_max to 2^22 at boot (/usr/lib/sysctl.d/50-pid-max.conf); a
+# machine booted without it (a container, a bare VM) keeps the kernel's 32768. Hundreds of
+# virtual nodes' daemons on one machine then reuse pids within minutes, and Ganeti's daemon-util
+# takes a dead daemon whose old pid another process holds for a running one: ganeti-watcher
+# would not restart it (dotnet vcluster up warns, VCS0032). As root, do what Debian's boot does.
+if [ "$(cat /proc/sys/kernel/pid_max 2>/dev/null || echo 4194304)" -lt 4194304 ]; then
+  if [ "$(id -u)" -eq 0 ] && sysctl -qw kernel.pid_max=4194304 2>/dev/null; then
+    echo "setup: kernel.pid_max raised to 4194304, as Debian's systemd sets it at boot"
+  else
+    echo "setup: warning: kernel.pid_max is $(cat /proc/sys/kernel/pid_max), below Debian's 4194304: sudo sysctl -w kernel.pid_max=4194304"
+  fi
+fi
+
 # Every source tree packs its own version (eng/version.sh), pinned where the repository uses
 # it: the user's package cache keeps what other checkouts packed, untouched.
 version=$(eng/version.sh --pin)

@@ -15,6 +15,13 @@ public sealed class WatcherTests
     [Timeout(900_000, CooperativeCancellation = true)]
     public void TheWatcherRestartsDeadDaemonsButNotStoppedNodes()
     {
+        // With the kernel's 32768 pids, a killed daemon's old pid may be another process's
+        // minutes later, and then Ganeti's daemon-util (start-stop-daemon matching the pid file
+        // alone) takes the daemon for running and the watcher never restarts it: a CI run saw
+        // confd stay dead. Debian's systemd boots with 2^22; the README's setup does the same.
+        var pidMax = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsTrue(pidMax >= 4_194_304,
+            $"kernel.pid_max is {pidMax}: run eng/setup.sh as root (or sudo sysctl -w kernel.pid_max=4194304) first, as a Debian machine boots");
         var repo = NewRepository("""
             <Project Sdk="VCluster.Sdk">
               <PropertyGroup>

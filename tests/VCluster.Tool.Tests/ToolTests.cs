@@ -195,3 +195,24 @@ public sealed class SandboxStartTests
         }
     }
 }
+
+[TestClass]
+public sealed class PrerequisitesTests
+{
+    [TestMethod]
+    public void AMachineWithTheKernelsPidRangeIsWarnedWithTheFix()
+    {
+        // 32768: the kernel's default, kept where systemd did not boot (containers, bare VMs).
+        var warning = Prerequisites.PidRangeWarning(32768);
+
+        Assert.IsNotNull(warning);
+        StringAssert.StartsWith(warning, $"warning {ErrorCodes.ShortPidRange}: kernel.pid_max is 32768");
+        StringAssert.Contains(warning, "sudo sysctl -w kernel.pid_max=4194304");
+    }
+
+    [TestMethod]
+    [DataRow(4_194_304)]
+    [DataRow(null)]
+    public void DebiansPidRangeOrAnUnreadableOneIsNotWarned(int? pidMax) =>
+        Assert.IsNull(Prerequisites.PidRangeWarning(pidMax));
+}

@@ -34,4 +34,5 @@ public static class ErrorCodes
     public const string InvalidJoin = "VCS0029";
     public const string QaUnavailable = "VCS0030";
     public const string QaFailed = "VCS0031";
+    public const string ShortPidRange = "VCS0032";
 }

@@ -21,6 +21,8 @@ public sealed class UpCommand : MutatingCommand
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
         Prerequisites.Check(manifest);
+        foreach (var warning in Prerequisites.Warnings())
+            console.Error.WriteLine(warning);
         return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Verbose = Verbose }.Up(cancellation);
     }
 }
@@ -55,6 +57,8 @@ public sealed class RestartCommand : MutatingCommand
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
         Prerequisites.Check(manifest);
+        foreach (var warning in Prerequisites.Warnings())
+            console.Error.WriteLine(warning);
         runtime.Down(cancellation);
         return runtime.Up(cancellation);
     }

@@ -44,6 +44,24 @@ public static class Prerequisites
             throw new VClusterException(problems.Select(p => new VClusterDiagnostic(ErrorCodes.SandboxUnavailable, p)).ToList());
     }
 
+    /// <summary>What the machine lacks that a Ganeti machine would have but that does not stop a cluster: printed, not thrown.</summary>
+    public static IReadOnlyList<string> Warnings() => PidRangeWarning(ReadInt("/proc/sys/kernel/pid_max")) is { } warning ? [warning] : [];
+
+    /// <summary>Debian's systemd sets kernel.pid_max to this at boot (/usr/lib/sysctl.d/50-pid-max.conf).</summary>
+    public const int DebianPidMax = 4_194_304;
+
+    /// <summary>
+    /// Ganeti's daemon-util starts a daemon with start-stop-daemon matching its pid file alone:
+    /// while another process holds a dead daemon's old pid, the daemon counts as running and
+    /// ganeti-watcher does not restart it. A Ganeti machine (Debian with systemd) has 2^22 pids,
+    /// so that never happens; the kernel's default of 32768 comes round within minutes with
+    /// hundreds of nodes' daemons on one machine (a killed confd stayed dead in a CI run).
+    /// </summary>
+    public static string? PidRangeWarning(int? pidMax) =>
+        pidMax is { } max && max < DebianPidMax
+            ? $"warning {ErrorCodes.ShortPidRange}: kernel.pid_max is {max}, not Debian's {DebianPidMax}: pids come round fast with many daemons on one machine, and ganeti-watcher does not restart a dead daemon whose old pid another process holds; raise it: sudo sysctl -w kernel.pid_max={DebianPidMax}"
+            : null;
+
     public static string? Which(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"])
             .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
