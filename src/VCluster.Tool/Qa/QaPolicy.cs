@@ -41,7 +41,7 @@ public static class QaPolicy
         new("instance-add-rbd", "needs a Ceph cluster"), new("instance-add-gluster", "needs a Gluster volume"),
         new("instance-add-restricted-by-disktemplates"), new("instance-convert-disk"),
         new("instance-plain-rapi-common-tests", NoLvm), new("instance-remove-drbd-offline", NoDrbd),
-        new("instance-export"), new("instance-failover"), new("instance-grow-disk"), new("instance-import"), new("instance-info"),
+        new("instance-export"), new("instance-failover"), new("instance-grow-disk"), new("instance-import", "QA imports only with the plain disk template, LVM: without it `TestInstanceImport` returns without importing (qa_instance.py lines 1114-1116) and QA then starts the instance it did not make (ganeti-qa.py lines 479-486), on any cluster without LVM. `gnt-backup import` of a file instance runs in the end-to-end tests"), new("instance-info"),
         new("instance-list"), new("instance-migrate"), new("instance-modify"), new("instance-modify-primary"),
         new("instance-modify-disks", "off in Ganeti's own sample configuration (hotplug of disks)"),
         new("instance-reboot"),
