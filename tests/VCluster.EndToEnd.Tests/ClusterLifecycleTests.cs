@@ -43,6 +43,11 @@ public sealed class ClusterLifecycleTests
         // A node's cmd takes one command line, as Ganeti's vcluster-setup writes it (QA relies on it).
         var hostname = As(repo, [".vcluster/cluster/nodes/node2/cmd", "echo $GANETI_HOSTNAME"]);
         Assert.AreEqual("node2", hostname.Output.Trim(), hostname.ToString());
+        // A node's environment is its own: a hosts map the caller's nss_wrapper reads (as QA's
+        // harness on the machine has) would hide the node's /etc/hosts from every daemon the
+        // command starts.
+        var inherited = As(repo, ["env", "NSS_WRAPPER_HOSTS=/nonexistent/hosts", ".vcluster/cluster/nodes/node2/cmd", "echo ${NSS_WRAPPER_HOSTS-none}"]);
+        Assert.AreEqual("none", inherited.Output.Trim(), inherited.ToString());
         // Its "localhost" is its own address: gnt-node list-drbd asks the local confd there.
         var drbd = Tool(repo, "exec", "node1", "--", "gnt-node", "list-drbd", "node1");
         Assert.AreEqual(0, drbd.ExitCode, drbd.ToString());
