@@ -20,9 +20,7 @@ public sealed class UpCommand : MutatingCommand
 
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
-        Prerequisites.Check(manifest);
-        foreach (var warning in Prerequisites.Warnings())
-            console.Error.WriteLine(warning);
+        Prerequisites.Check(manifest, warnings: console.Error);
         return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Verbose = Verbose }.Up(cancellation);
     }
 }
@@ -56,9 +54,7 @@ public sealed class RestartCommand : MutatingCommand
 {
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
-        Prerequisites.Check(manifest);
-        foreach (var warning in Prerequisites.Warnings())
-            console.Error.WriteLine(warning);
+        Prerequisites.Check(manifest, warnings: console.Error);
         runtime.Down(cancellation);
         return runtime.Up(cancellation);
     }

@@ -8,7 +8,12 @@ public static class Prerequisites
 {
     private const string AptPackages = "ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop libnss-wrapper libeatmydata1 socat dnsmasq-base util-linux iproute2 openssh-client";
 
-    public static void Check(ClusterManifest manifest)
+    /// <summary>
+    /// Throws what stops a cluster from starting; writes to <paramref name="warnings"/> what a
+    /// Ganeti machine would have but that does not stop one. Every command that starts daemons
+    /// calls this once, so none can check without warning.
+    /// </summary>
+    public static void Check(ClusterManifest manifest, TextWriter warnings)
     {
         var problems = new List<string>();
         foreach (var (tool, package) in new[]
@@ -42,10 +47,9 @@ public static class Prerequisites
         }
         if (problems.Count > 0)
             throw new VClusterException(problems.Select(p => new VClusterDiagnostic(ErrorCodes.SandboxUnavailable, p)).ToList());
+        if (PidRangeWarning(ReadInt("/proc/sys/kernel/pid_max")) is { } pidRange)
+            warnings.WriteLine(pidRange);
     }
-
-    /// <summary>What the machine lacks that a Ganeti machine would have but that does not stop a cluster: printed, not thrown.</summary>
-    public static IReadOnlyList<string> Warnings() => PidRangeWarning(ReadInt("/proc/sys/kernel/pid_max")) is { } warning ? [warning] : [];
 
     /// <summary>Debian's systemd sets kernel.pid_max to this at boot (/usr/lib/sysctl.d/50-pid-max.conf).</summary>
     public const int DebianPidMax = 4_194_304;
