@@ -48,6 +48,16 @@ public sealed class ClusterLifecycleTests
         // command starts.
         var inherited = As(repo, ["env", "NSS_WRAPPER_HOSTS=/nonexistent/hosts", ".vcluster/cluster/nodes/node2/cmd", "echo ${NSS_WRAPPER_HOSTS-none}"]);
         Assert.AreEqual("none", inherited.Output.Trim(), inherited.ToString());
+        // The sandbox is a machine with its own pids and an init that reaps at once: each daemon
+        // detaches to it, and five orphans that end are gone within a second, as on a machine
+        // whose init reaps on SIGCHLD (start-stop-daemon --stop waits for that). This machine's
+        // own init reaped on a 2-s timer, and stop-all took 10-12 s a node.
+        var init = Tool(repo, "exec", "node2", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; ps -o ppid= -p $(cat /var/run/ganeti/ganeti-noded.pid)");
+        StringAssert.Contains(init.Output, "vcluster-sandbox-init", init.ToString());
+        Assert.AreEqual("1", init.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(), "noded's parent is the sandbox's init: " + init);
+        var reaped = Tool(repo, "exec", "node2", "--", "sh", "-c",
+            "pids=$(for i in 1 2 3 4 5; do sh -c 'sleep 0.2 & echo $!'; done); sleep 1.2; for p in $pids; do [ -e /proc/$p ] && echo \"left: $p $(cat /proc/$p/stat)\"; done; true");
+        Assert.AreEqual("", reaped.Output.Trim(), "orphans not reaped within a second of their end: " + reaped);
         // Its "localhost" is its own address: gnt-node list-drbd asks the local confd there.
         var drbd = Tool(repo, "exec", "node1", "--", "gnt-node", "list-drbd", "node1");
         Assert.AreEqual(0, drbd.ExitCode, drbd.ToString());
@@ -259,9 +269,8 @@ public sealed class ClusterLifecycleTests
     }
 
     /// <summary>
-    /// The test user's live cluster processes. Exited daemons may linger as zombies until
-    /// the machine's init reaps them (they were reparented to it when they daemonized); a
-    /// zombie runs nothing and holds nothing but its pid, so it does not count.
+    /// The test user's live cluster processes (a zombie runs nothing and holds nothing but its
+    /// pid, so it does not count).
     /// </summary>
     private static string LiveProcesses()
     {
@@ -269,7 +278,7 @@ public sealed class ClusterLifecycleTests
         var ps = Host("/", ["ps", "-u", user, "-o", "pid=,stat=,args="]);
         return string.Join('\n', ps.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length == 3 && !f[1].StartsWith('Z') && System.Text.RegularExpressions.Regex.IsMatch(f[2], "ganeti|socat|sleep infinity|nsenter"))
+            .Where(f => f.Length == 3 && !f[1].StartsWith('Z') && System.Text.RegularExpressions.Regex.IsMatch(f[2], "ganeti|socat|sleep infinity|vcluster-sandbox-init|sleep 2147483647|unshare|nsenter"))
             .Select(f => string.Join(' ', f)));
     }
 

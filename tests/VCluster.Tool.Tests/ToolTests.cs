@@ -128,17 +128,37 @@ public sealed class DaemonProcessTests
             var ours = LinuxProcess.TryRead(Environment.ProcessId)!.Value.UserNamespace;
             ManifestDaemon Daemon(string executable) => new() { Name = "ganeti-noded", Executable = executable, PidFile = pidFile };
 
-            Assert.AreEqual(sleeper.Id, LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours)?.Pid);
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/mnt/nodes/node82/prefix/sbin/ganeti-noded"), ours), "another program under that pid");
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), "user:[1]"), "another namespace");
+            Assert.AreEqual(sleeper.Id, LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours, "/proc")?.Pid);
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/mnt/nodes/node82/prefix/sbin/ganeti-noded"), ours, "/proc"), "another program under that pid");
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), "user:[1]", "/proc"), "another namespace");
             sleeper.Kill();
             sleeper.WaitForExit();
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours), "gone");
+            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours, "/proc"), "gone");
         }
         finally
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A daemon's pid is its pid namespace's (the sandbox's /proc, seen through its init's root):
+    /// the tool reads and signals it there, not by a pid that means another process here.
+    /// </summary>
+    [TestMethod]
+    public void AProcessSeenInAnotherProcIsReadAndSignalledThere()
+    {
+        using var sleeper = Process.Start("/bin/sleep", "60");
+        // This process's root folder holds this machine's /proc: another way to it, read as the sandbox's is.
+        var proc = $"/proc/{Environment.ProcessId}/root/proc";
+        var seen = LinuxProcess.TryRead(sleeper.Id, proc);
+        Assert.IsNotNull(seen);
+        Assert.AreEqual(proc, seen.Value.Proc);
+        Assert.IsTrue(seen.Value.Runs("/bin/sleep"), seen.Value.CommandLine);
+        Assert.IsTrue(seen.Value.Signal(LinuxProcess.SigKill), "signalled through its /proc folder");
+        Assert.IsTrue(sleeper.WaitForExit(5000), "the signal reached it");
+        Assert.IsFalse(seen.Value.IsAlive);
+        Assert.IsFalse(seen.Value.Signal(LinuxProcess.SigKill), "nothing to signal once it is gone");
     }
 }
 
@@ -159,7 +179,7 @@ public sealed class SandboxStartTests
             var done = Path.Combine(dir.FullName, "done");
             var setup = Path.Combine(dir.FullName, "setup");
             // Slower than the two seconds start once waited at most.
-            File.WriteAllText(setup, $"sleep 3\n: > '{done}'\nexec sleep infinity\n");
+            File.WriteAllText(setup, $"sleep 3\n: > '{done}'\nexec /bin/sh -c 'sleep infinity; :' vcluster-sandbox-init\n");
             var sandbox = new Sandbox(new ClusterManifest { Sandbox = new ManifestSandbox { StateDir = dir.FullName, Setup = setup } });
 
             (holder, _) = sandbox.Start();

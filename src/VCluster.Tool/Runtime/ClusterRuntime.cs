@@ -55,7 +55,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
 
     private string StateDir => manifest.Sandbox.StateDir;
 
-    private NodeControl Nodes(RuntimeState state) => new(manifest, progress, state.SandboxUserNamespace, _clock) { Verbose = Verbose };
+    private NodeControl Nodes(RuntimeState state) => new(manifest, progress, state, _clock) { Verbose = Verbose };
 
     // ---------------------------------------------------------------- up
 
@@ -288,7 +288,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         {
             foreach (var daemon in node.Daemons)
             {
-                if (LinuxProcess.OfDaemon(daemon, state.SandboxUserNamespace) is { } process)
+                if (LinuxProcess.OfDaemon(daemon, state.SandboxUserNamespace, state.SandboxProc) is { } process)
                     state.Processes.Add(new TrackedProcess(node.Name, daemon.Name, process.Pid, process.StartTime));
             }
         }
@@ -328,7 +328,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private static void Terminate(RuntimeState state, IEnumerable<ManifestNode> nodes, int signal)
     {
         var daemons = nodes.SelectMany(n => n.Daemons)
-            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace)).OfType<LinuxProcess>().ToList();
+            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace, state.SandboxProc)).OfType<LinuxProcess>().ToList();
         Signal(daemons, signal, TimeSpan.FromSeconds(15));
     }
 
@@ -415,7 +415,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     private static void StopNodeProcesses(RuntimeState state, ManifestNode node, int signal)
     {
         var targets = node.Daemons.AsEnumerable().Reverse()
-            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace)).OfType<LinuxProcess>()
+            .Select(d => LinuxProcess.OfDaemon(d, state.SandboxUserNamespace, state.SandboxProc)).OfType<LinuxProcess>()
             .Concat(LinuxProcess.InUserNamespace(state.SandboxUserNamespace)
                 .Where(p => p.Pid != state.SandboxPid && p.HasEnvironment("GANETI_HOSTNAME", node.Name)))
             .Distinct().ToList();

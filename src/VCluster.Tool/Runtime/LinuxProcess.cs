@@ -6,23 +6,33 @@ namespace VCluster.Tool.Runtime;
 
 /// <summary>
 /// A process identified by pid and start time (clock ticks since boot, /proc/PID/stat field
-/// 22): a pid alone may have been reused by a stranger since it was recorded.
+/// 22): a pid alone may have been reused by a stranger since it was recorded. The pid is the
+/// one <see cref="Proc"/> shows: this machine's /proc, or the sandbox's own (its pid
+/// namespace's, <see cref="SandboxProc"/>), where the daemons' pid files name them.
 /// </summary>
 public readonly partial record struct LinuxProcess(int Pid, long StartTime)
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
 
-    public static LinuxProcess? TryRead(int pid)
+    private readonly string? _proc;
+
+    /// <summary>The /proc the pid is read in.</summary>
+    public string Proc { get => _proc ?? "/proc"; init => _proc = value == "/proc" ? null : value; }
+
+    /// <summary>The sandbox's /proc seen from this machine: the one mounted in the mount namespace of its first process.</summary>
+    public static string SandboxProc(int holderPid) => $"/proc/{holderPid.ToString(CultureInfo.InvariantCulture)}/root/proc";
+
+    public static LinuxProcess? TryRead(int pid, string proc = "/proc")
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText($"{proc}/{pid}/stat");
             // comm (field 2) may hold spaces and parentheses: fields after it follow the last ')'.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             if (fields[0] == "Z")
                 return null; // a zombie has exited; only its parent has yet to reap it
-            return new LinuxProcess(pid, long.Parse(fields[19], CultureInfo.InvariantCulture));
+            return new LinuxProcess(pid, long.Parse(fields[19], CultureInfo.InvariantCulture)) { Proc = proc };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
         {
@@ -30,11 +40,11 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         }
     }
 
-    public static LinuxProcess? FromPidFile(string path)
+    public static LinuxProcess? FromPidFile(string path, string proc = "/proc")
     {
         try
         {
-            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? TryRead(pid) : null;
+            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? TryRead(pid, proc) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -47,10 +57,11 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
     /// sandbox's <paramref name="userNamespace"/> as that daemon. After a <c>down</c> the pid
     /// files of killed daemons stay, and with hundreds of nodes their pids are soon reused by
     /// other nodes' daemons (a resume of 250 nodes took node82's old pid file for node129's
-    /// noded and never started node82's): the namespace alone does not tell.
+    /// noded and never started node82's): the namespace alone does not tell. A daemon writes
+    /// its pid as its pid namespace numbers it: <paramref name="proc"/> is that namespace's /proc.
     /// </summary>
-    public static LinuxProcess? OfDaemon(ManifestDaemon daemon, string? userNamespace) =>
-        FromPidFile(daemon.PidFile) is { } process && process.UserNamespace == userNamespace && process.Runs(daemon.Executable)
+    public static LinuxProcess? OfDaemon(ManifestDaemon daemon, string? userNamespace, string proc) =>
+        FromPidFile(daemon.PidFile, proc) is { } process && process.UserNamespace == userNamespace && process.Runs(daemon.Executable)
             ? process : null;
 
     /// <summary>Whether <paramref name="executable"/> is one of the process's arguments (the program, or the script an interpreter runs).</summary>
@@ -63,7 +74,7 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         {
             try
             {
-                return File.ReadAllText($"/proc/{Pid}/cmdline");
+                return File.ReadAllText($"{Proc}/{Pid}/cmdline");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -73,10 +84,10 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
     }
 
     /// <summary>Still the very process that was recorded.</summary>
-    public bool IsAlive => TryRead(Pid) is { } now && now.StartTime == StartTime;
+    public bool IsAlive => TryRead(Pid, Proc) is { } now && now.StartTime == StartTime;
 
     /// <summary>The user namespace the process lives in, e.g. "user:[4026532281]".</summary>
-    public string? UserNamespace => ReadLink($"/proc/{Pid}/ns/user");
+    public string? UserNamespace => ReadLink($"{Proc}/{Pid}/ns/user");
 
     public TimeSpan Uptime
     {
@@ -87,7 +98,26 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         }
     }
 
-    public bool Signal(int signal) => IsAlive && NativeKill(Pid, signal) == 0;
+    public bool Signal(int signal) => IsAlive && (_proc is null ? NativeKill(Pid, signal) == 0 : SignalThroughProc(signal));
+
+    /// <summary>
+    /// A pid of another pid namespace means nothing to kill(2) here; its /proc folder, opened,
+    /// is a handle on the process that pidfd_send_signal(2) takes, and it cannot be reused.
+    /// </summary>
+    private bool SignalThroughProc(int signal)
+    {
+        var fd = NativeOpen($"{Proc}/{Pid}", OpenReadOnlyCloseOnExec);
+        if (fd < 0)
+            return false;
+        try
+        {
+            return NativeSyscall(PidfdSendSignal, fd, signal, IntPtr.Zero, 0) == 0;
+        }
+        finally
+        {
+            NativeClose(fd);
+        }
+    }
 
     /// <summary>
     /// Signals the process's whole group if it leads one (as what <see cref="Shell.Detached"/>
@@ -101,7 +131,7 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         {
             try
             {
-                var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                var stat = File.ReadAllText($"{Proc}/{Pid}/stat");
                 return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2] == Pid.ToString(CultureInfo.InvariantCulture);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
@@ -128,7 +158,7 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         try
         {
             var wanted = $"{name}={value}";
-            return File.ReadAllText($"/proc/{Pid}/environ").Split('\0').Contains(wanted);
+            return File.ReadAllText($"{Proc}/{Pid}/environ").Split('\0').Contains(wanted);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -153,4 +183,17 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int NativeKill(int pid, int signal);
+
+    // O_RDONLY | O_CLOEXEC, and the system call's number, are the same on x86-64 and arm64.
+    private const int OpenReadOnlyCloseOnExec = 0x80000;
+    private const long PidfdSendSignal = 424;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int NativeOpen(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int NativeClose(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long NativeSyscall(long number, int fd, int signal, IntPtr info, uint flags);
 }

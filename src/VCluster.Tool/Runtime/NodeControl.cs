@@ -9,7 +9,7 @@ namespace VCluster.Tool.Runtime;
 /// node's daemons with Ganeti's own daemon-util, tell whether they answer, work on many nodes
 /// at once, and report progress that stays readable for hundreds of nodes.
 /// </summary>
-public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, string userNamespace, Stopwatch clock)
+public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, RuntimeState sandbox, Stopwatch clock)
 {
     private readonly Stopwatch _clock = clock;
 
@@ -162,7 +162,7 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, s
     }
 
     /// <summary>The node's running <paramref name="daemon"/>, if it runs (<see cref="LinuxProcess.OfDaemon"/>).</summary>
-    public LinuxProcess? Running(ManifestDaemon daemon) => LinuxProcess.OfDaemon(daemon, userNamespace);
+    public LinuxProcess? Running(ManifestDaemon daemon) => LinuxProcess.OfDaemon(daemon, sandbox.SandboxUserNamespace, sandbox.SandboxProc);
 
     public static VClusterException Failure(string node, string what, string detail) =>
         new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));

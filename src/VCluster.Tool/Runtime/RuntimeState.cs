@@ -3,10 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace VCluster.Tool.Runtime;
 
-/// <summary>A process the tool started or adopted, as recorded in .state/run/processes.json.</summary>
+/// <summary>
+/// A process the tool started or adopted, as recorded in .state/run/processes.json: the tool's
+/// own by this machine's pid, a node's daemon by the pid its pid file holds (the sandbox's).
+/// </summary>
 public sealed record TrackedProcess(string Node, string Name, int Pid, long StartTime)
 {
-    public LinuxProcess Process => new(Pid, StartTime);
+    public LinuxProcess Process => new(Pid, StartTime);  // the tool's own (Node is "")
 }
 
 /// <summary>What the tool knows about a running cluster: its sandbox and every process in it.</summary>
@@ -27,6 +30,10 @@ public sealed class RuntimeState
 
     [JsonIgnore]
     public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);
+
+    /// <summary>The sandbox's /proc, where the pids its processes write (pid files) are found.</summary>
+    [JsonIgnore]
+    public string SandboxProc => LinuxProcess.SandboxProc(SandboxPid);
 
     public static string PathIn(string stateDir) => System.IO.Path.Combine(stateDir, "run", "processes.json");
 

@@ -5,10 +5,10 @@ namespace VCluster.Tool.Runtime;
 
 /// <summary>
 /// The cluster's sandbox: a user namespace (the user is root inside), a network namespace
-/// whose loopback carries every node's address, and a mount namespace in which the machine is
-/// read-only but for the cluster root, mounted at a short path (the generated setup script,
-/// templates/cluster/sandbox.sbn, builds it). A holder process keeps them alive; everything
-/// else joins them with nsenter. Nothing on the host changes (the one listener outside, on
+/// whose loopback carries every node's address, a mount namespace in which the machine is
+/// read-only but for the cluster root, mounted at a short path, and a pid namespace with its
+/// own /proc (the generated setup script, templates/cluster/sandbox.sbn, builds it). Its init,
+/// the holder, keeps them alive and reaps; everything else joins them with nsenter. Nothing on the host changes (the one listener outside, on
 /// 127.0.0.1, is <see cref="RapiAccess"/>'s forwarder).
 /// </summary>
 public sealed class Sandbox(ClusterManifest manifest)
@@ -28,34 +28,39 @@ public sealed class Sandbox(ClusterManifest manifest)
     public (LinuxProcess Holder, string UserNamespace) Start()
     {
         Directory.CreateDirectory(Path.Combine(StateDir, "run"));
-        var pid = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
-            "/bin/sh", manifest.Sandbox.Setup], Path.Combine(StateDir, "run", "sandbox.log"));
+        // unshare forks the first process of the new pid namespace, which runs the setup script
+        // and stays as the sandbox's init (the holder); unshare waits for it, and kills it if
+        // unshare itself is killed.
+        var unshare = Shell.Detached(["unshare", "--user", "--map-root-user", "--net", "--mount", "--propagation", "private",
+            "--pid", "--fork", "--kill-child", "/bin/sh", manifest.Sandbox.Setup], Path.Combine(StateDir, "run", "sandbox.log"));
         var self = new FileInfo("/proc/self/ns/user").LinkTarget;
-        LinuxProcess? holder;
+        LinuxProcess? holder = null;
         string? userNamespace;
-        // unshare enters the namespaces and runs the setup script, which ends by becoming
-        // `sleep`: only then is the machine every node sees complete. A node entered earlier
-        // keeps a copy of a half-built mount table (at 400 nodes the master's lacked the
-        // sandbox's sysfs and the last nodes' /etc overlays, and verify said so).
+        // The setup script ends by becoming the init: only then is the machine every node sees
+        // complete. A node entered earlier keeps a copy of a half-built mount table (at 400
+        // nodes the master's lacked the sandbox's sysfs and the last nodes' /etc overlays, and
+        // verify said so).
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            holder = LinuxProcess.TryRead(pid);
+            var parent = LinuxProcess.TryRead(unshare);
+            if (holder is null && parent is not null)
+                holder = FirstChild(unshare) is { } child ? LinuxProcess.TryRead(child) : null;
             userNamespace = holder?.UserNamespace;
-            var command = holder?.CommandLine ?? "";
-            if (holder is not null && userNamespace is not null && userNamespace != self && command.StartsWith("sleep", StringComparison.Ordinal))
+            if (holder is { } h && userNamespace is not null && userNamespace != self && h.Runs(InitName))
                 break;
             // TryRead takes a zombie for gone: a script that failed. (A command line read in the
             // middle of an exec may be empty: that alone says nothing.)
-            if (holder is null || waited.Elapsed > SetupTimeout)
+            if (parent is null || (holder is { } started && !started.IsAlive) || waited.Elapsed > SetupTimeout)
             {
                 holder?.Signal(9);
+                parent?.Signal(9);
                 throw new VClusterException(new VClusterDiagnostic(ErrorCodes.SandboxUnavailable,
-                    $"the sandbox did not start{(holder is null ? "" : $" within {SetupTimeout.TotalSeconds:F0} s")}: {ReadLog()}"));
+                    $"the sandbox did not start{(parent is null || holder is { IsAlive: false } ? "" : $" within {SetupTimeout.TotalSeconds:F0} s")}: {ReadLog()}"));
             }
             Thread.Sleep(20);
         }
-        File.WriteAllText(PidFile, $"{pid}\n");
+        File.WriteAllText(PidFile, $"{holder.Value.Pid}\n");
 
         var batch = string.Join('\n', ["link set lo up", .. manifest.Nodes.Select(n => $"address add {n.Address}/32 dev lo")]) + "\n";
         var result = Shell.Run(Enter(holder.Value, ["ip", "-batch", "-"]), TimeSpan.FromSeconds(30), standardInput: batch);
@@ -65,9 +70,28 @@ public sealed class Sandbox(ClusterManifest manifest)
         return (holder.Value, userNamespace);
     }
 
-    /// <summary>A command line that runs inside the sandbox (as its root, i.e. as this user).</summary>
+    /// <summary>The last word of the sandbox init's command line (templates/cluster/sandbox.sbn).</summary>
+    private const string InitName = "vcluster-sandbox-init";
+
+    private static int? FirstChild(int pid)
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length > 0 ? int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A command line that runs inside the sandbox (as its root, i.e. as this user), in its pid
+    /// namespace: nsenter forks the command there and waits for it.
+    /// </summary>
     public static IReadOnlyList<string> Enter(LinuxProcess holder, IReadOnlyList<string> command) =>
-        ["nsenter", "--preserve-credentials", "--user", "--net", "--mount", "--target", holder.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", .. command];
+        ["nsenter", "--preserve-credentials", "--user", "--net", "--mount", "--pid", "--target", holder.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--", .. command];
 
     /// <summary>Sockets listening in the sandbox, as "tcp 192.0.2.2:1811" and "udp 192.0.2.2:1814".</summary>
     public static HashSet<string> Listeners(LinuxProcess holder)
