@@ -52,7 +52,7 @@ public sealed class ClusterLifecycleTests
         // detaches to it, and five orphans that end are gone within a second, as on a machine
         // whose init reaps on SIGCHLD (start-stop-daemon --stop waits for that). This machine's
         // own init reaped on a 2-s timer, and stop-all took 10-12 s a node.
-        var init = Tool(repo, "exec", "node2", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; ps -o ppid= -p $(cat /var/run/ganeti/ganeti-noded.pid)");
+        var init = Tool(repo, "exec", "node2", "--", "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline; echo; ps -o ppid= -p $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-noded.pid)");
         StringAssert.Contains(init.Output, "vcluster-sandbox-init", init.ToString());
         Assert.AreEqual("1", init.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(), "noded's parent is the sandbox's init: " + init);
         var reaped = Tool(repo, "exec", "node2", "--", "sh", "-c",
