@@ -236,3 +236,50 @@ public sealed class PrerequisitesTests
     public void DebiansPidRangeOrAnUnreadableOneIsNotWarned(int? pidMax) =>
         Assert.IsNull(Prerequisites.PidRangeWarning(pidMax));
 }
+
+[TestClass]
+public sealed class HostPathTests
+{
+    private const string DebianUserPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games";
+
+    [TestMethod]
+    public void AnOrdinaryUsersPathGetsTheSystemFoldersItLacksAfterItsOwn()
+    {
+        Assert.AreEqual("/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games:/usr/local/sbin:/usr/sbin:/sbin", HostPath.Compose(DebianUserPath));
+        Assert.AreEqual("/opt/x/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HostPath.Compose("/opt/x/bin::/opt/x/bin"));
+        Assert.AreEqual(string.Join(':', HostPath.SystemDirectories), HostPath.Compose(null));
+    }
+
+    [TestMethod]
+    public void AProgramInASystemFolderIsFoundWithAUsersPath()
+    {
+        // Debian's dnsmasq (and start-stop-daemon, sysctl...) live in /usr/sbin, which an ordinary user's PATH lacks.
+        var program = Directory.CreateTempSubdirectory("hostpath");
+        try
+        {
+            var sbin = Directory.CreateDirectory(Path.Combine(program.FullName, "sbin")).FullName;
+            var tool = Path.Combine(sbin, "vcluster-probe-tool");
+            File.WriteAllText(tool, "#!/bin/sh\n");
+            Assert.IsNull(HostPath.Find("vcluster-probe-tool", DebianUserPath));
+            File.SetUnixFileMode(tool, (UnixFileMode)0b111_101_101);
+            Assert.AreEqual(tool, HostPath.Find("vcluster-probe-tool", $"{DebianUserPath}:{sbin}"));
+            Assert.AreEqual(tool, HostPath.Find(tool), "a path is taken as it is");
+            Assert.IsNull(HostPath.Find(tool + "-missing"));
+        }
+        finally
+        {
+            program.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void EveryProcessTheToolStartsFindsSystemProgramsWhateverTheCallersPath()
+    {
+        // What the tool starts gets the composed PATH: a shell it starts finds sbin's programs too.
+        var result = Shell.Run(["sh", "-c", "echo $PATH"]);
+        Assert.AreEqual(0, result.ExitCode, result.Output);
+        Assert.AreEqual(HostPath.Value, result.Output.Trim());
+        foreach (var folder in HostPath.SystemDirectories)
+            CollectionAssert.Contains(result.Output.Trim().Split(':'), folder);
+    }
+}

@@ -22,7 +22,7 @@ public static class Prerequisites
             ("socat", "socat"), ("dnsmasq", "dnsmasq-base"), ("ssh-keygen", "openssh-client"), ("ss", "iproute2"), ("start-stop-daemon", "dpkg"),
         })
         {
-            if (Which(tool) is null)
+            if (HostPath.Find(tool) is null)
                 problems.Add($"'{tool}' is missing: sudo apt-get install {package}");
         }
         bool Library(string name) => new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib" }
@@ -65,10 +65,6 @@ public static class Prerequisites
         pidMax is { } max && max < DebianPidMax
             ? $"warning {ErrorCodes.ShortPidRange}: kernel.pid_max is {max}, not Debian's {DebianPidMax}: pids come round fast with many daemons on one machine, and ganeti-watcher does not restart a dead daemon whose old pid another process holds; raise it: sudo sysctl -w kernel.pid_max={DebianPidMax}"
             : null;
-
-    public static string? Which(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"])
-            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 
     private static int? ReadInt(string path) =>
         File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out var value) ? value : null;

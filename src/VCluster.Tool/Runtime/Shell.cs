@@ -61,9 +61,13 @@ public static class Shell
         return process.Id;
     }
 
+    /// <summary>
+    /// A program found by <see cref="HostPath"/> (by its full path: .NET would search only the
+    /// caller's PATH), with that PATH for whatever it starts in turn.
+    /// </summary>
     private static ProcessStartInfo Start(IReadOnlyList<string> command, IDictionary<string, string?>? environment, bool redirect)
     {
-        var start = new ProcessStartInfo(command[0])
+        var start = new ProcessStartInfo(HostPath.Find(command[0]) ?? command[0])
         {
             UseShellExecute = false,
             RedirectStandardInput = redirect,
@@ -72,6 +76,7 @@ public static class Shell
         };
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
+        start.Environment["PATH"] = HostPath.Value;
         if (environment is not null)
         {
             foreach (var (key, value) in environment)
