@@ -35,4 +35,5 @@ public static class ErrorCodes
     public const string QaUnavailable = "VCS0030";
     public const string QaFailed = "VCS0031";
     public const string ShortPidRange = "VCS0032";
+    public const string SandboxServiceFailed = "VCS0033";
 }

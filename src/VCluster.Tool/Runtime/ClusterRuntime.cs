@@ -33,15 +33,8 @@ public sealed record ClusterStatus(string Name, string Root, string State, IRead
 /// </summary>
 public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress)
 {
-    /// <summary>The sandbox's one SSH port listener, on every address: gnt-node add waits for port 22.</summary>
-    private const string SshListener = "ssh-listener";
-
-    /// <summary>The cluster's DNS server (dnsmasq), which every node asks after its own /etc/hosts.</summary>
-    private const string NameServer = "name-server";
-
-    /// <summary>The cluster's cron, running ganeti-watcher on every running node (templates/cluster/watcher.sbn).</summary>
-    private const string Watcher = "watcher";
     private readonly Sandbox _sandbox = new(manifest);
+    private readonly SandboxServices _services = new(manifest);
     private readonly RapiAccess _rapi = new(manifest);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -114,8 +107,14 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         state!.UpCompleted = false;
         state.UpFailure = null;
         StoppedNodes.Clear(StateDir); // up starts every node
-        EnsureMachineServices(state, holder.Value);
-        state.Save(StateDir);
+        try
+        {
+            _services.EnsureMachineServices(state, holder.Value, cancellation);
+        }
+        finally
+        {
+            state.Save(StateDir); // what was started is tracked, whatever happened
+        }
         cancellation.ThrowIfCancellationRequested();
 
         var nodes = Nodes(state);
@@ -155,7 +154,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         nodes.WaitReady(holder.Value, ReadyTimeout, cancellation);
         Track(state);
         _rapi.Ensure(state, holder.Value);
-        EnsureWatcher(state, holder.Value);
+        _services.EnsureWatcher(state, holder.Value);
         state.UpCompleted = true;
         state.Save(StateDir);
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] cluster '{manifest.Name}' is up: {manifest.Nodes.Count} nodes, master {current.Master} ({manifest.ClusterAddress})");
@@ -209,38 +208,6 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     }
 
     /// <summary>
-    /// The machine's own services every node reaches, started once per sandbox: an answer on
-    /// TCP port 22 of every address (gnt-node add waits for it; the ssh shim does the rest, as
-    /// every machine runs an sshd), and the cluster's DNS (<see cref="NameService"/>).
-    /// </summary>
-    private void EnsureMachineServices(RuntimeState state, LinuxProcess holder)
-    {
-        EnsureSandboxProcess(state, holder, SshListener, ["socat", "TCP-LISTEN:22,fork,reuseaddr", "SYSTEM:echo SSH-2.0-VCluster"]);
-        EnsureSandboxProcess(state, holder, NameServer, NameService.ServerCommand(manifest.Sandbox.Hosts));
-    }
-
-    private void EnsureSandboxProcess(RuntimeState state, LinuxProcess holder, string name, IReadOnlyList<string> command)
-    {
-        if (state.Processes.Any(p => p.Name == name && p.Process.IsAlive))
-            return;
-        state.Processes.RemoveAll(p => p.Name == name);
-        var pid = Shell.Detached(Sandbox.Enter(holder, command), Path.Combine(StateDir, "run", $"{name}.log"));
-        var process = LinuxProcess.TryRead(pid) ?? throw NodeControl.Failure(manifest.Master, name, "exited at once");
-        state.Processes.Add(new TrackedProcess("", name, process.Pid, process.StartTime));
-    }
-
-    /// <summary>The cluster's cron, in the sandbox, where down's sweep ends it with everything else.</summary>
-    private void EnsureWatcher(RuntimeState state, LinuxProcess holder)
-    {
-        if (manifest.Sandbox.WatcherInterval <= 0 || state.Processes.Any(p => p.Name == Watcher && p.Process.IsAlive))
-            return;
-        state.Processes.RemoveAll(p => p.Name == Watcher);
-        var pid = Shell.Detached(Sandbox.Enter(holder, ["/bin/sh", manifest.Sandbox.Watcher]), Path.Combine(StateDir, "run", $"{Watcher}.log"));
-        if (LinuxProcess.TryRead(pid) is { } process)
-            state.Processes.Add(new TrackedProcess("", Watcher, process.Pid, process.StartTime));
-    }
-
-    /// <summary>
     /// Makes sure the cluster IP is on the master after a resume (it lived in the old network
     /// namespace). Ganeti 3.0's luxid activates it by itself when it starts (Query/Server.hs,
     /// activateMasterIP), as on a rebooted master. A second activation racing that one would
@@ -283,7 +250,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// <summary>Records every daemon's process (pid and start time) in the run-time state.</summary>
     private void Track(RuntimeState state)
     {
-        state.Processes.RemoveAll(p => p.Name is not (SshListener or NameServer or Watcher));
+        state.Processes.RemoveAll(p => !SandboxServices.Names.Contains(p.Name));
         foreach (var node in manifest.Nodes)
         {
             foreach (var daemon in node.Daemons)

@@ -128,9 +128,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
             }
             // Taken between our probe and socat's bind: another port.
         }
-        var tail = File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "no output";
-        throw new VClusterException(new VClusterDiagnostic(ErrorCodes.DaemonFailed,
-            $"the RAPI forwarder (socat on 127.0.0.1) did not start: {tail}"));
+        throw SandboxServices.Failed("the RAPI forwarder (socat on 127.0.0.1)", "did not start listening", log);
     }
 
     /// <summary>Stops the forwarder and the connections it relays (its forks share its process group).</summary>
