@@ -128,10 +128,11 @@ public sealed class ClusterLifecycleTests
         Assert.AreEqual(0, noop.ExitCode, noop.ToString());
         StringAssert.Contains(noop.Output, "already up");
 
-        // Down leaves no process behind; up resumes the same cluster.
+        // Down leaves no process of the cluster behind; up resumes the same cluster.
+        var sandbox = SandboxUserNamespace(Tool(repo, "status", "--json"));
         var down = As(repo, ["dotnet", "build", "-t:VClusterDown", "-nodeReuse:false"]);
         Assert.AreEqual(0, down.ExitCode, down.ToString());
-        Assert.AreEqual("", LiveProcesses(), "processes left running after down");
+        Assert.AreEqual("", ClusterProcesses(Path.Combine(repo, ".vcluster/cluster"), sandbox), "processes left running after down");
         Assert.AreEqual("down", StatusJson(repo)["state"]!.GetValue<string>());
         Assert.AreEqual("", Host("/", ["ss", "--no-header", "--listening", "--numeric", "--tcp", $"sport = :{rapi.Port}"]).Output.Trim(),
             "the RAPI port still listens after down");
@@ -266,20 +267,6 @@ public sealed class ClusterLifecycleTests
             .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, "users:\\(\\(\"(socat|nsenter|sleep|python3|ganeti-[a-z]+|ssh|sshd)\""))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[4]).ToList();
         CollectionAssert.AreEqual(new[] { $"127.0.0.1:{rapi.Port}" }, ours, listening.Output);
-    }
-
-    /// <summary>
-    /// The test user's live cluster processes (a zombie runs nothing and holds nothing but its
-    /// pid, so it does not count).
-    /// </summary>
-    private static string LiveProcesses()
-    {
-        var user = IsRoot ? Name : Environment.UserName;
-        var ps = Host("/", ["ps", "-u", user, "-o", "pid=,stat=,args="]);
-        return string.Join('\n', ps.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length == 3 && !f[1].StartsWith('Z') && System.Text.RegularExpressions.Regex.IsMatch(f[2], "ganeti|socat|sleep infinity|vcluster-sandbox-init|sleep 2147483647|unshare|nsenter"))
-            .Select(f => string.Join(' ', f)));
     }
 
     private static string ClusterUuid(string repo)

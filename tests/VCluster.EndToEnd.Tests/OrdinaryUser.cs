@@ -30,6 +30,15 @@ public static class OrdinaryUser
     public static string Home => Path.Combine(WorkDirectory, "home");
     public static string PackageCache => Path.Combine(WorkDirectory, "nuget");
 
+    /// <summary>Debian's PATH for an ordinary user (/etc/profile): no /usr/sbin, no /sbin.</summary>
+    public const string DebianUserPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games";
+
+    /// <summary>
+    /// The test user's PATH: Debian's, and the .NET SDK's folder where the machine's dotnet is
+    /// not in one of its folders (a user who installed it so has added it to their own).
+    /// </summary>
+    public static string UserPath { get; } = WithDotnet(DebianUserPath);
+
     [AssemblyInitialize]
     public static void Prepare(TestContext _)
     {
@@ -37,7 +46,9 @@ public static class OrdinaryUser
         WorkDirectory = Directory.CreateTempSubdirectory("vce").FullName;
         File.SetUnixFileMode(WorkDirectory, (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(Feed);
+        // A home of its own that only its owner may enter, as adduser makes one on Debian 12.
         Directory.CreateDirectory(Home);
+        File.SetUnixFileMode(Home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var pack = Host(RepositoryRoot, ["dotnet", "pack", Path.Combine(RepositoryRoot, "sdk/VCluster.Sdk/VCluster.Sdk.csproj"), "-c", "Release", "-o", Feed, "-nodeReuse:false"]);
         Assert.AreEqual(0, pack.ExitCode, pack.ToString());
         if (IsRoot)
@@ -58,15 +69,38 @@ public static class OrdinaryUser
         var tool = Directory.Exists(Path.Combine(PackageCache, "vcluster.sdk")) ? ToolDll : null;
         foreach (var root in ElsewhereRepositories.Append(WorkDirectory))
         {
-            foreach (var manifest in Directory.EnumerateFiles(root, "vcluster.json", SearchOption.AllDirectories).Where(_ => tool is not null))
+            // A node's /etc overlay leaves overlayfs' work folder with mode 000: not a place to look.
+            var everywhere = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+            foreach (var manifest in Directory.EnumerateFiles(root, "vcluster.json", everywhere).Where(_ => tool is not null))
                 As(Path.GetDirectoryName(manifest)!, ["dotnet", "exec", tool!, "down", "--manifest", manifest]);
-            try
+            DeleteTree(root);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a folder tree made by a cluster's user: folders its owner cannot enter (overlayfs'
+    /// work folder, mode 000) are opened up first, as the user may do with its own.
+    /// </summary>
+    public static void DeleteTree(string root)
+    {
+        if (!Directory.Exists(root))
+            return;
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        try
+        {
+            var pending = new Stack<DirectoryInfo>([new DirectoryInfo(root)]);
+            while (pending.TryPop(out var dir))
             {
-                Directory.Delete(root, recursive: true);
+                if ((dir.UnixFileMode & Owner) != Owner)
+                    dir.UnixFileMode |= Owner;
+                foreach (var sub in dir.EnumerateDirectories().Where(d => d.LinkTarget is null))
+                    pending.Push(sub);
             }
-            catch (IOException)
-            {
-            }
+            Directory.Delete(root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Something of another user's in there (root's test runs): left for the OS's temp cleaning.
         }
     }
 
@@ -100,22 +134,81 @@ public static class OrdinaryUser
 
     public static Run ToolRaw(string repository, params string[] args) => As(repository, ["dotnet", "exec", ToolDll, .. args]);
 
-    public static Run As(string workingDirectory, IReadOnlyList<string> command, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs <paramref name="command"/> as the test user, in Debian's default environment for an
+    /// ordinary user (its PATH, a home of its own, umask 022) and nothing of the caller's (as
+    /// root, CI's shell has /usr/sbin on PATH and other things no user has), but for what the
+    /// tests pass on purpose: a package cache of this run's (a re-packed SDK of the same
+    /// version would be served stale from a shared one) and the .NET CLI's quiet switches.
+    /// </summary>
+    public static Run As(string workingDirectory, IReadOnlyList<string> command, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, string umask = "022")
     {
-        var environment = new Dictionary<string, string>
+        var user = IsRoot ? Name : Environment.UserName;
+        var variables = new Dictionary<string, string>
         {
             ["HOME"] = Home,
+            ["USER"] = user,
+            ["LOGNAME"] = user,
+            ["SHELL"] = "/bin/bash",
+            ["PATH"] = UserPath,
             ["NUGET_PACKAGES"] = PackageCache,
-            ["DOTNET_CLI_HOME"] = Home,
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
         };
-        IReadOnlyList<string> full = IsRoot
-            ? ["runuser", "-u", Name, "--", "env", "-i", .. environment.Select(e => $"{e.Key}={e.Value}"), .. command]
-            : ["env", "-i", .. environment.Select(e => $"{e.Key}={e.Value}"), .. command];
-        return Host(workingDirectory, full, timeout);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            variables[key] = value;
+        IReadOnlyList<string> inUsersEnvironment =
+            ["env", "-i", .. variables.Select(e => $"{e.Key}={e.Value}"), "/bin/sh", "-c", $"umask {umask} && exec \"$@\"", "sh", .. command];
+        return Host(workingDirectory, IsRoot ? ["runuser", "-u", Name, "--", .. inUsersEnvironment] : inUsersEnvironment, timeout);
+    }
+
+    private static string WithDotnet(string path)
+    {
+        var dotnet = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists);
+        if (dotnet is null || path.Split(':').Any(d => File.Exists(Path.Combine(d, "dotnet"))))
+            return path;
+        return $"{path}:{Path.GetDirectoryName(dotnet)}";
+    }
+
+    /// <summary>
+    /// The cluster's live processes: those in its sandbox (<paramref name="userNamespace"/>, as
+    /// "user:[4026532281]") and those outside whose command line names its root (the RAPI
+    /// forwarder, the sandbox's unshare), whoever runs them: another cluster of the same user,
+    /// a test running at the same time, is not this one's. A zombie runs nothing and holds
+    /// nothing but its pid, so it does not count.
+    /// </summary>
+    public static string ClusterProcesses(string clusterRoot, string userNamespace)
+    {
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'))
+                    continue;
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+                var inSandbox = new FileInfo(Path.Combine(dir, "ns/user")).LinkTarget == userNamespace;
+                if (inSandbox || args.Contains(clusterRoot, StringComparison.Ordinal))
+                    found.Add($"{Path.GetFileName(dir)} {args}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or another user's that this one may not read: not this cluster's.
+            }
+        }
+        return string.Join('\n', found);
+    }
+
+    /// <summary>The user namespace of a running cluster's sandbox, from its <c>status --json</c>.</summary>
+    public static string SandboxUserNamespace(Run status)
+    {
+        Assert.AreEqual(0, status.ExitCode, status.ToString());
+        var pid = System.Text.Json.Nodes.JsonNode.Parse(status.Output)!["sandboxPid"]!.GetValue<int>();
+        return new FileInfo($"/proc/{pid}/ns/user").LinkTarget!;
     }
 
     public static Run Host(string workingDirectory, IReadOnlyList<string> command, TimeSpan? timeout = null)
