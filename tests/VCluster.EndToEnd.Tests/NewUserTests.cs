@@ -62,11 +62,12 @@ public sealed class NewUserTests
     [Timeout(900_000, CooperativeCancellation = true)]
     public void AServiceOfTheSandboxThatFailsStopsUpWithItsLog()
     {
+        // In the user's home: a folder on PATH must be one the sandbox sees (it has its own /tmp).
         var repo = NewRepository("""
             <Project Sdk="VCluster.Sdk">
               <PropertyGroup><VClusterNodeCount>1</VClusterNodeCount></PropertyGroup>
             </Project>
-            """);
+            """, inUsersHome: true);
         var generate = As(repo, ["dotnet", "build", "-t:VClusterGenerate", "-nodeReuse:false"]);
         Assert.AreEqual(0, generate.ExitCode, generate.ToString());
 

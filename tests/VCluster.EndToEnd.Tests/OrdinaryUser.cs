@@ -61,6 +61,9 @@ public static class OrdinaryUser
 
     private static readonly List<string> ElsewhereRepositories = [];
 
+    /// <summary>The test user's home on the machine: the created user's as root, else the running user's own.</summary>
+    public static string UsersOwnHome => IsRoot ? $"/home/{Name}" : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
     [AssemblyCleanup]
     public static void Cleanup()
     {
@@ -107,10 +110,11 @@ public static class OrdinaryUser
     /// <summary>A repository of the test user that uses the SDK from the local feed.</summary>
     public static string NewRepository(string projectXml, bool inUsersHome = false, bool deep = false)
     {
-        // In the user's home where there is one of its own (as root, the created user's), as
-        // most users' repositories are: Ganeti forbids file storage under /home. Deep: as deep
-        // as CI checkouts lie, far beyond what Unix socket paths could hold under the root.
-        var parent = inUsersHome && IsRoot ? $"/home/{Name}" : WorkDirectory;
+        // In the user's home (as root, the created user's), as most users' repositories are:
+        // Ganeti forbids file storage under /home, and the sandbox sees it (but not the
+        // machine's /tmp, which is its own). Deep: as deep as CI checkouts lie, far beyond
+        // what Unix socket paths could hold under the root.
+        var parent = inUsersHome ? UsersOwnHome : WorkDirectory;
         var dir = Path.Combine(parent, deep ? "home/runner/work/vcluster-sdk/vcluster-sdk/samples/ci-stage" : "", $"r{Guid.NewGuid():N}"[..7]);
         Directory.CreateDirectory(dir);
         if (parent != WorkDirectory)
