@@ -124,6 +124,8 @@ public static class ClusterGenerator
                 }).ToList(),
             }).ToList(),
             Instances = plan.Instances.Select(i => new ManifestInstance(i.Name, i.Address.ToString())).ToList(),
+            DeclaredInstances = plan.DeclaredInstances.Select(i => new ManifestDeclaredInstance(i.Name, i.Address.ToString(), i.Item, i.Template,
+                i.MemoryMiB, i.Cpus, i.DiskGiB, i.Node, i.Secondary, i.Running ? ManifestDeclaredInstance.Up : ManifestDeclaredInstance.Down, i.Os)).ToList(),
         };
     }
 
@@ -131,7 +133,7 @@ public static class ClusterGenerator
     /// nss_wrapper keeps host entries in a fixed-size table (100 by default, and every name
     /// and address takes one): size it for the cluster's hosts map, with room to spare.
     /// </summary>
-    public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + 1));
+    public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + plan.DeclaredInstances.Count + 1));
 
     /// <summary>What makes a process one virtual node, inside the sandbox: Ganeti's own variables plus nss_wrapper's.</summary>
     public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload, int rpcConnectTimeout) => new()

@@ -27,6 +27,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public bool DurableWrites { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
+    public ITaskItem[] Instances { get; set; } = [];
 
     [Output] public string? ManifestPath { get; private set; }
 
@@ -56,6 +57,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
                 Cpus = Meta(n, "Cpus"),
                 DiskGiB = Meta(n, "DiskGiB"),
             }).ToList(),
+            Instances = Instances.Select(i => InstanceSpec.FromMetadata(i.ItemSpec, i.GetMetadata)).ToList(),
             Templates = Templates.Select(t => new TemplateSpec
             {
                 Source = t.GetMetadata("FullPath"),

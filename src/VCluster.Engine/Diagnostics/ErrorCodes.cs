@@ -36,4 +36,10 @@ public static class ErrorCodes
     public const string QaFailed = "VCS0031";
     public const string ShortPidRange = "VCS0032";
     public const string SandboxServiceFailed = "VCS0033";
+    public const string InvalidInstance = "VCS0034";
+    public const string DuplicateInstanceName = "VCS0035";
+    public const string UnknownInstanceNode = "VCS0036";
+    public const string UnsupportedDiskTemplate = "VCS0037";
+    public const string InstancesDoNotFit = "VCS0038";
+    public const string PopulateFailed = "VCS0039";
 }

@@ -11,7 +11,7 @@ namespace VCluster.Engine.Manifest;
 public sealed class ClusterManifest
 {
     public const string FileName = "vcluster.json";
-    public const int CurrentSchema = 2;
+    public const int CurrentSchema = 3;
 
     public int Schema { get; set; } = CurrentSchema;
     public string Name { get; set; } = "";
@@ -29,7 +29,11 @@ public sealed class ClusterManifest
     public ManifestGaneti Ganeti { get; set; } = new();
     public ManifestSandbox Sandbox { get; set; } = new();
     public List<ManifestNode> Nodes { get; set; } = [];
+    /// <summary>Spare instance names and addresses (VClusterInstanceCount), for instances made by hand.</summary>
     public List<ManifestInstance> Instances { get; set; } = [];
+
+    /// <summary>Declared instances (VClusterInstance), which <c>up</c> creates where the cluster lacks them.</summary>
+    public List<ManifestDeclaredInstance> DeclaredInstances { get; set; } = [];
 
     public ManifestNode Node(string name) =>
         Nodes.FirstOrDefault(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase))
@@ -142,6 +146,17 @@ public sealed class ManifestDaemon
 }
 
 public sealed record ManifestInstance(string Name, string Address);
+
+/// <summary>
+/// A declared instance: memory and CPUs null where the cluster's defaults apply, node null
+/// where Ganeti's allocator places it, state "up" or "down"; item is the declaring item.
+/// </summary>
+public sealed record ManifestDeclaredInstance(string Name, string Address, string Item, string Template, int? MemoryMiB, int? Cpus,
+    int DiskGiB, string? Node, string? Secondary, string State, string Os)
+{
+    public const string Up = "up";
+    public const string Down = "down";
+}
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -20,7 +20,11 @@ public sealed class ClusterPlan
     public required Ipv4Network Network { get; init; }
     public required Ipv4Address ClusterAddress { get; init; }
     public required IReadOnlyList<NodePlan> Nodes { get; init; }
+    /// <summary>Spare instance names and addresses (<c>VClusterInstanceCount</c>), for instances made later by hand.</summary>
     public required IReadOnlyList<InstancePlan> Instances { get; init; }
+
+    /// <summary>Declared instances (<c>VClusterInstance</c>), which <c>up</c> creates.</summary>
+    public IReadOnlyList<DeclaredInstance> DeclaredInstances { get; init; } = [];
     public bool EnableMetad { get; init; }
 
     /// <summary>Whether nodes run mond (<see cref="ClusterSpec.Monitoring"/>).</summary>
@@ -83,3 +87,12 @@ public sealed class NodePlan
 }
 
 public sealed record InstancePlan(string Name, Ipv4Address Address);
+
+/// <summary>
+/// A declared instance as Ganeti is to create it. Memory and CPUs are null where the project
+/// leaves them to the cluster's defaults (Ganeti's, unless changed); <see cref="Node"/> is null
+/// where Ganeti's allocator places it. <see cref="Item"/> names the item that declared it.
+/// </summary>
+public sealed record DeclaredInstance(
+    string Name, Ipv4Address Address, string Item, string Template, int? MemoryMiB, int? Cpus, int DiskGiB,
+    string? Node, string? Secondary, bool Running, string Os);

@@ -25,6 +25,9 @@ public sealed class ClusterSpec
 
     public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
 
+    /// <summary>Declared instances (<c>VClusterInstance</c> items), which <c>up</c> populates the cluster with.</summary>
+    public IReadOnlyList<InstanceSpec> Instances { get; init; } = [];
+
     public IReadOnlyList<TemplateSpec> Templates { get; init; } = [];
 
     /// <summary>The project file the declaration comes from, for error locations.</summary>
@@ -67,6 +70,72 @@ public sealed class NodeSpec
     public string? MemoryMiB { get; init; }
     public string? Cpus { get; init; }
     public string? DiskGiB { get; init; }
+}
+
+/// <summary>
+/// One <c>VClusterInstance</c> item: one instance, or with <see cref="Count"/> that many named
+/// after it (<c>web</c>, Count 3: web1, web2, web3). What is not declared is Ganeti's cluster
+/// default (memory, CPUs) or the cluster's (template diskless, the cluster's OS, running).
+/// </summary>
+public sealed class InstanceSpec
+{
+    public required string Name { get; init; }
+    public string? Count { get; init; }
+    public string? Template { get; init; }
+    public string? MemoryMiB { get; init; }
+    public string? Cpus { get; init; }
+    public string? DiskGiB { get; init; }
+
+    /// <summary>The primary node; without it, Ganeti's allocator (hail) places the instance.</summary>
+    public string? Node { get; init; }
+    public string? Secondary { get; init; }
+
+    /// <summary>up (default) or down.</summary>
+    public string? State { get; init; }
+    public string? Os { get; init; }
+
+    /// <summary>The item metadata a declaration takes, as the SDK's item and <c>generate --instance</c> spell them.</summary>
+    public static readonly IReadOnlyList<string> MetadataNames = ["Count", "Template", "MemoryMiB", "Cpus", "DiskGiB", "Node", "Secondary", "State", "Os"];
+
+    /// <summary>A declaration from an item's name and metadata (null or empty: not given).</summary>
+    public static InstanceSpec FromMetadata(string name, Func<string, string?> metadata)
+    {
+        string? Get(string key) => metadata(key) is { Length: > 0 } value ? value : null;
+        return new InstanceSpec
+        {
+            Name = name.Trim(),
+            Count = Get("Count"),
+            Template = Get("Template"),
+            MemoryMiB = Get("MemoryMiB"),
+            Cpus = Get("Cpus"),
+            DiskGiB = Get("DiskGiB"),
+            Node = Get("Node"),
+            Secondary = Get("Secondary"),
+            State = Get("State"),
+            Os = Get("Os"),
+        };
+    }
+
+    /// <summary>
+    /// A declaration written as on the command line, "NAME[:Key=Value,...]" with the item's
+    /// metadata names (case-insensitive): "web:Count=2000,Template=diskless,MemoryMiB=512".
+    /// </summary>
+    public static InstanceSpec Parse(string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? text : text[..colon];
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = equals < 0 ? pair : pair[..equals].Trim();
+            if (equals < 0 || !MetadataNames.Contains(key, StringComparer.OrdinalIgnoreCase))
+                throw new Diagnostics.VClusterException(new Diagnostics.VClusterDiagnostic(Diagnostics.ErrorCodes.InvalidInstance,
+                    $"--instance '{text}': '{pair}' is not Key=Value with a key of {string.Join(", ", MetadataNames)}"));
+            values[key] = pair[(equals + 1)..].Trim();
+        }
+        return FromMetadata(name, key => values.GetValueOrDefault(key));
+    }
 }
 
 public enum TemplateScope

@@ -18,6 +18,8 @@ public static partial class ClusterPlanner
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();
 
+    public static bool IsDnsLabel(string name) => DnsLabel().IsMatch(name);
+
     public static ClusterPlan Plan(ClusterSpec spec)
     {
         var errors = new List<VClusterDiagnostic>();
@@ -111,12 +113,20 @@ public static partial class ClusterPlanner
                 seenAddresses[n.Address.Value] = n.Spec.Name;
         }
 
+        // Declared instances: every name is the cluster's, a node's or a spare name's neighbour in one DNS.
+        var capacities = resolved.Select(n => new InstancePlanner.Capacity(n.Spec.Name.ToLowerInvariant(), n.Mem, n.Cpus, n.Disk)).ToList();
+        var taken = new HashSet<string>(names, StringComparer.OrdinalIgnoreCase) { spec.Name ?? "" };
+        taken.UnionWith(Enumerable.Range(1, instanceCount).Select(i => $"inst{i}"));
+        var declared = InstancePlanner.Expand(spec.Instances, capacities, taken, source, errors);
+        if (errors.Count == 0)
+            InstancePlanner.CheckFit(declared, capacities, source, errors);
+
         if (network is not null)
         {
-            var needed = 1L + resolved.Count + instanceCount;
+            var needed = 1L + resolved.Count + instanceCount + declared.Count;
             if (needed > network.HostCount)
                 errors.Add(source.Error(ErrorCodes.NetworkTooSmall,
-                    $"network {network} has {network.HostCount} host addresses but the cluster needs {needed} (1 cluster IP, {resolved.Count} nodes, {instanceCount} instances); use a shorter prefix, e.g. 198.18.0.0/15",
+                    $"network {network} has {network.HostCount} host addresses but the cluster needs {needed} (1 cluster IP, {resolved.Count} nodes, {instanceCount + declared.Count} instances); use a shorter prefix, e.g. 198.18.0.0/15",
                     "VClusterNetwork"));
             else if (seenAddresses.ContainsKey(network.FirstHost))
                 errors.Add(source.Error(ErrorCodes.DuplicateAddress,
@@ -127,7 +137,8 @@ public static partial class ClusterPlanner
             throw new VClusterException(errors);
 
         // Address plan: the cluster IP is the first host; nodes without an address take the
-        // next free ones in declaration order; reserved instance addresses follow.
+        // next free ones in declaration order; spare instance addresses follow, then declared
+        // instances' (so declaring instances never moves a spare name's address).
         var used = new HashSet<Ipv4Address>(seenAddresses.Keys) { network!.FirstHost };
         var next = network.FirstHost;
         Ipv4Address NextFree()
@@ -153,6 +164,8 @@ public static partial class ClusterPlanner
         }).ToList();
         var instances = Enumerable.Range(1, instanceCount)
             .Select(i => new InstancePlan($"inst{i}", NextFree())).ToList();
+        var declaredInstances = declared.Select(d => new DeclaredInstance(d.Name, NextFree(), d.Item, d.Template, d.MemoryMiB, d.Cpus,
+            d.DiskGiB, d.Node, d.Secondary, d.Running, d.Os)).ToList();
 
         return new ClusterPlan
         {
@@ -162,6 +175,7 @@ public static partial class ClusterPlanner
             ClusterAddress = network.FirstHost,
             Nodes = nodePlans,
             Instances = instances,
+            DeclaredInstances = declaredInstances,
             EnableMetad = spec.EnableMetad,
             Monitoring = spec.Monitoring,
             RpcConnectTimeout = rpcConnectTimeout,

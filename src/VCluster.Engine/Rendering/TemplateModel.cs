@@ -42,6 +42,7 @@ public sealed class TemplateModel
             ["master"] = _nodes[plan.Master.Name],
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
+            ["declared_instances"] = new ScriptArray(plan.DeclaredInstances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),
             ["enable_metad"] = plan.EnableMetad,
             ["monitoring"] = plan.Monitoring,
             ["durable_writes"] = plan.DurableWrites,

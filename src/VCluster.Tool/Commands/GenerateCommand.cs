@@ -20,6 +20,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--instances <COUNT>", Description = "Instance names and addresses to reserve (default: 0).")]
     public string? Instances { get; set; }
 
+    [Option("--instance <DECLARATION>", Description = "Declare instances as VClusterInstance items do, NAME[:Key=Value,...] with the item's metadata, e.g. web:Count=2000,Template=diskless,MemoryMiB=512 (repeatable).")]
+    public string[] DeclaredInstances { get; set; } = [];
+
     [Option("--network <CIDR>", Description = "IPv4 network of the cluster (default: 192.0.2.0/24).")]
     public string Network { get; set; } = ClusterSpec.DefaultNetwork;
 
@@ -48,6 +51,7 @@ public sealed class GenerateCommand : ToolCommand
             Network = Network,
             NodeCount = Nodes,
             InstanceCount = Instances,
+            Instances = DeclaredInstances.Select(InstanceSpec.Parse).ToList(),
             DurableWrites = DurableWrites,
             Monitoring = !NoMonitoring,
             RpcConnectTimeout = RpcConnectTimeout,
