@@ -4,6 +4,7 @@ using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
+using VCluster.Engine.Planning;
 using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Runtime;
@@ -178,7 +179,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         "gnt-cluster", "init",
         "--no-etc-hosts", "--no-ssh-init", "--master-netdev=lo",
         "--enabled-hypervisors=fake",
-        "--enabled-disk-templates=diskless,file,sharedfile",
+        $"--enabled-disk-templates={string.Join(',', DiskTemplates.Enabled)}",
         // The same path on every node names each node's own disk (SandboxLayout).
         $"--file-storage-dir={manifest.Sandbox.FileStorageDir}",
         $"--shared-file-storage-dir={manifest.Sandbox.SharedFileStorageDir}",
@@ -186,7 +187,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         $"--nic-parameters=mode=bridged,link={manifest.Sandbox.Bridge}",
         // Instances without NICs or disks, or with small sparse disks, are the common test case.
         "--specs-nic-count=min=0", "--specs-disk-count=min=0", "--specs-disk-size=min=1",
-        "--ipolicy-vcpu-ratio=32",
+        $"--ipolicy-vcpu-ratio={InstancePlanner.VcpuRatio}",
         manifest.Name,
     ];
 
