@@ -13,7 +13,10 @@ public static class SandboxScripts
     /// <summary>bulk_join.py: many nodes into a fresh cluster at once (see the script).</summary>
     public const string BulkJoin = "bulk_join.py";
 
-    public static IReadOnlyList<(string Name, byte[] Content)> All { get; } = [(BulkJoin, Read(BulkJoin))];
+    /// <summary>populate.py: many instances into a cluster at once (see the script).</summary>
+    public const string Populate = "populate.py";
+
+    public static IReadOnlyList<(string Name, byte[] Content)> All { get; } = [(BulkJoin, Read(BulkJoin)), (Populate, Read(Populate))];
 
     private static byte[] Read(string name)
     {

@@ -1,6 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Instances;
 using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Commands;
@@ -15,13 +16,20 @@ public sealed class UpCommand : MutatingCommand
     [AllowedValues(NodeJoins.Bulk, NodeJoins.Sequential)]
     public string Join { get; set; } = NodeJoins.Default;
 
+    [Option("--populate <HOW>", Description = "How declared instances the cluster lacks are created: bulk (all at once, the default) or jobs (Ganeti's gnt-instance batch-create).")]
+    [AllowedValues(InstancePopulations.Bulk, InstancePopulations.Jobs)]
+    public string Populate { get; set; } = InstancePopulations.Default;
+
     [Option("-v|--verbose", Description = "A line for every node and daemon, not only progress summaries.")]
     public bool Verbose { get; set; }
 
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
         Prerequisites.Check(manifest, warnings: console.Error);
-        return new ClusterRuntime(manifest, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Verbose = Verbose }.Up(cancellation);
+        return new ClusterRuntime(manifest, console.Out)
+        {
+            ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Populate = Populate, Verbose = Verbose,
+        }.Up(cancellation);
     }
 }
 

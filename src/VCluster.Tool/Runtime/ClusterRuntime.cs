@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Ganeti;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 using VCluster.Engine.Planning;
+using VCluster.Tool.Runtime.Instances;
 using VCluster.Tool.Runtime.Joins;
 
 namespace VCluster.Tool.Runtime;
@@ -44,6 +46,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// <summary>How nodes join a new cluster (<see cref="NodeJoins"/>).</summary>
     public string Join { get; init; } = NodeJoins.Default;
 
+    /// <summary>How declared instances the cluster lacks are created (<see cref="InstancePopulations"/>).</summary>
+    public string Populate { get; init; } = InstancePopulations.Default;
+
     /// <summary>A line per node and daemon, not only summaries.</summary>
     public bool Verbose { get; init; }
 
@@ -60,10 +65,11 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     public int Up(CancellationToken cancellation)
     {
         var join = NodeJoins.Named(Join);
+        var population = InstancePopulations.Named(Populate);
         RuntimeState? state = null;
         try
         {
-            return Up(join, ref state, cancellation);
+            return Up(join, population, ref state, cancellation);
         }
         catch (Exception e) when (state is not null && e is VClusterException or OperationCanceledException)
         {
@@ -76,7 +82,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         }
     }
 
-    private int Up(INodeJoin join, ref RuntimeState? state, CancellationToken cancellation)
+    private int Up(INodeJoin join, IInstancePopulation population, ref RuntimeState? state, CancellationToken cancellation)
     {
         state = RuntimeState.Load(StateDir);
         var holder = _sandbox.Holder(state);
@@ -154,6 +160,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             n => nodes.StartDaemons(n, current.DaemonsOf(n).Select(d => d.Name), cancellation), cancellation);
         nodes.WaitReady(holder.Value, ReadyTimeout, cancellation);
         Track(state);
+        new DeclaredInstancesPhase(manifest, population).Run(nodes, manifest.Node(current.Master), cancellation);
         _rapi.Ensure(state, holder.Value);
         _services.EnsureWatcher(state, holder.Value);
         state.UpCompleted = true;
@@ -178,7 +185,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     [
         "gnt-cluster", "init",
         "--no-etc-hosts", "--no-ssh-init", "--master-netdev=lo",
-        "--enabled-hypervisors=fake",
+        $"--enabled-hypervisors={InstanceDefinitions.Hypervisor}",
         $"--enabled-disk-templates={string.Join(',', DiskTemplates.Enabled)}",
         // The same path on every node names each node's own disk (SandboxLayout).
         $"--file-storage-dir={manifest.Sandbox.FileStorageDir}",

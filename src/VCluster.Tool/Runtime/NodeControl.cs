@@ -36,9 +36,10 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
             Step(message);
     }
 
-    public ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation, bool check = true)
+    public ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation,
+        bool check = true, Action<string>? onOutputLine = null)
     {
-        var result = Shell.Run([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)], timeout, cancellation);
+        var result = Shell.Run([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)], timeout, cancellation, onOutputLine: onOutputLine);
         if (check && !result.Succeeded)
             throw Failure(node.Name, what, result.Tail(15));
         return result;

@@ -14,13 +14,21 @@ public sealed record ShellResult(int ExitCode, string Output)
 /// <summary>Runs the well-kept tools the sandbox is built from (unshare, nsenter, ip, socat, ...).</summary>
 public static class Shell
 {
+    /// <param name="onOutputLine">Called with each line of standard output as it comes (progress of a long step).</param>
     public static ShellResult Run(IReadOnlyList<string> command, TimeSpan? timeout = null, CancellationToken cancellation = default,
-        IDictionary<string, string?>? environment = null, string? standardInput = null)
+        IDictionary<string, string?>? environment = null, string? standardInput = null, Action<string>? onOutputLine = null)
     {
         var start = Start(command, environment, redirect: true);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command[0]}");
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            lock (output)
+                output.AppendLine(e.Data);
+            onOutputLine?.Invoke(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
