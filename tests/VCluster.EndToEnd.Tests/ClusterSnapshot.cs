@@ -22,6 +22,9 @@ public sealed partial record ClusterSnapshot(string Configuration, SortedDiction
     [GeneratedRegex("^(var/run/ganeti/livelocks/.*)_[0-9]+$")]
     private static partial Regex Livelock();
 
+    [GeneratedRegex("^(var/log/ganeti/os/.*)-[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}_[0-9]{2}_[0-9]{2}(\\.log)$")]
+    private static partial Regex OsLog();
+
     public static ClusterSnapshot Take(string root, string master = "node1")
     {
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "nodes", master, "var/lib/ganeti/config.data")))!.AsObject();
@@ -40,6 +43,18 @@ public sealed partial record ClusterSnapshot(string Configuration, SortedDiction
         {
             foreach (var (uuid, item) in config[kind]?.AsObject() ?? [])
                 names[uuid] = $"{field}:{item!["name"]?.GetValue<string>() ?? item["iv_name"]?.GetValue<string>() ?? uuid}";
+        }
+        // A disk has no name of its own: it is its instance's disk at an index; a NIC likewise.
+        foreach (var (_, instance) in config["instances"]?.AsObject() ?? [])
+        {
+            var owner = instance!["name"]!.GetValue<string>();
+            foreach (var (disk, index) in instance["disks"]!.AsArray().Select((d, i) => (d!.GetValue<string>(), i)))
+                names[disk] = $"disk:{owner}/{index}";
+            foreach (var (nic, index) in instance["nics"]!.AsArray().Select((n, i) => (n!["uuid"]?.GetValue<string>(), i)))
+            {
+                if (nic is not null)
+                    names[nic] = $"nic:{owner}/{index}";
+            }
         }
         return names;
     }
@@ -60,6 +75,7 @@ public sealed partial record ClusterSnapshot(string Configuration, SortedDiction
                     JsonNode? normal = key switch
                     {
                         "ctime" or "mtime" or "serial_no" => 0,
+                        "mac" => "<mac>",
                         "rsahostkeypub" or "dsahostkeypub" => "<ssh host key>",
                         "candidate_certs" => new JsonObject(value!.AsObject().Select(c => KeyValuePair.Create(names.GetValueOrDefault(c.Key, c.Key), (JsonNode?)"<digest>")).OrderBy(c => c.Key, StringComparer.Ordinal)),
                         "disk-templates" => new JsonArray(value!.AsArray().Select(v => v!.GetValue<string>()).Order(StringComparer.Ordinal).Select(v => (JsonNode?)v).ToArray()),
@@ -71,7 +87,7 @@ public sealed partial record ClusterSnapshot(string Configuration, SortedDiction
             case JsonArray array:
                 return new JsonArray(array.Select(v => Normalise(v, names, property)).ToArray());
             case JsonValue value when value.TryGetValue<string>(out var text):
-                return Uuid().Replace(text, m => names.GetValueOrDefault(m.Value, m.Value));
+                return Uuid().Replace(text, m => names.GetValueOrDefault(m.Value, "<uuid>"));
             default:
                 return node?.DeepClone();
         }
@@ -94,8 +110,10 @@ public sealed partial record ClusterSnapshot(string Configuration, SortedDiction
             var path = fields[0];
             if (Regex.IsMatch(path, @"^var/lib/ganeti/queue/(job-[0-9]+|archive/.+)$") || path.Contains("__pycache__", StringComparison.Ordinal))
                 continue;
-            path = Livelock().Replace(path, "$1_<time>");
-            files.Add($"{path} {fields[1]} {fields[2]} {fields[3]}{(fields[4].Length > 0 ? " -> " + fields[4] : "")}");
+            path = OsLog().Replace(Livelock().Replace(path, "$1_<time>"), "$1-<time>$2");
+            path = Uuid().Replace(path, m => names.GetValueOrDefault(m.Value, "<uuid>"));
+            var target = Uuid().Replace(fields[4], m => names.GetValueOrDefault(m.Value, "<uuid>"));
+            files.Add($"{path} {fields[1]} {fields[2]} {fields[3]}{(target.Length > 0 ? " -> " + target : "")}");
             if (Path.GetFileName(path).StartsWith("ssconf_", StringComparison.Ordinal))
             {
                 var lines = File.ReadAllLines(Path.Combine(dir, path))

@@ -43,6 +43,16 @@ public sealed class DeclaredInstanceTests
     }
 
     [TestMethod]
+    public void InstancesPinnedToSeveralNodesAreSpreadEvenlyOverThem()
+    {
+        var plan = ClusterPlanner.Plan(Cluster(Item("db", "Node=node1"), Item("web", "Count=5,Node=*"), Item("app", "Count=2,Node=node2;node3")));
+        CollectionAssert.AreEqual(new[] { "node1", "node2", "node3", "node1", "node2", "node3", "node2", "node3" },
+            plan.DeclaredInstances.Select(i => i.Node).ToArray(), "each to the listed node with the fewest so far, the first such");
+        StringAssert.Contains(SingleError(() => ClusterPlanner.Plan(Cluster(Item("x", "Node=node1;node7"))), ErrorCodes.UnknownInstanceNode).Message,
+            "Node='node7' is not a node");
+    }
+
+    [TestMethod]
     public void ATemplateWithDisksGetsOneGibibyteWhereTheItemNamesNone()
     {
         var plan = ClusterPlanner.Plan(Cluster(Item("s", "Template=sharedfile")));

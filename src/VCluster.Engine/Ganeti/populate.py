@@ -485,17 +485,20 @@ def Undo(cfg, runner, processor, created):
   (instance_utils: shut the instance down, RemoveDisks), for a failure after some of them."""
   from ganeti.cmdlib import instance_utils
   lu = types.SimpleNamespace(cfg=cfg, rpc=runner, LogWarning=processor.LogWarning, LogInfo=processor.LogInfo)
+  undone = []
   for name in reversed(created):
     (uuid, _) = cfg.ExpandInstanceName(name)
     if uuid is None:
       continue
+    undone.append(name)
     instance = cfg.GetInstanceInfo(uuid)
     try:
       runner.call_instance_shutdown(instance.primary_node, instance, 0, ["vcluster:populate", "undo", 0])
       instance_utils.RemoveDisks(lu, instance, ignore_failures=True)
     except Exception as err:  # pylint: disable=W0703
       print("warning: could not undo instance %s on its node: %s" % (name, err), flush=True)
-  print("undid %d instances on their nodes; the configuration is as before" % len(created), flush=True)
+  print("undid on their nodes what was done for: %s; the configuration is as before"
+        % (utils.CommaJoin(sorted(undone)) or "none"), flush=True)
 
 
 def WaitForDistribution(created, timeout=600):

@@ -86,7 +86,11 @@ public sealed class InstanceSpec
     public string? Cpus { get; init; }
     public string? DiskGiB { get; init; }
 
-    /// <summary>The primary node; without it, Ganeti's allocator (hail) places the instance.</summary>
+    /// <summary>
+    /// The primary node (Ganeti's <c>-n</c>), or several ("node1;node2", or "*" for every node)
+    /// over which the instances are spread evenly; without it, Ganeti's allocator (hail) places
+    /// the instance.
+    /// </summary>
     public string? Node { get; init; }
     public string? Secondary { get; init; }
 

@@ -47,6 +47,7 @@ public static class InstancePlanner
     {
         var nodeNames = nodes.Select(n => n.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var pinnedCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         var result = new List<Pending>();
         foreach (var item in items)
         {
@@ -76,7 +77,7 @@ public static class InstancePlanner
             if (disk is not null && !DiskTemplates.HasDisks(template))
                 errors.Add(Error(ErrorCodes.UnsupportedDiskTemplate, $"DiskGiB='{item.DiskGiB}' on a {template} instance, which has no disks"));
 
-            var node = Node(item.Node, "Node");
+            var pinnedTo = Nodes(item.Node);
             var secondary = Node(item.Secondary, "Secondary");
             if (secondary is not null && !DiskTemplates.HasSecondary(template))
                 errors.Add(Error(ErrorCodes.UnsupportedDiskTemplate, $"Secondary='{item.Secondary}': a {template} instance has no secondary node"));
@@ -112,7 +113,7 @@ public static class InstancePlanner
                     break;
                 }
                 result.Add(new Pending(name, item.Name, template, memory, cpus,
-                    DiskTemplates.HasDisks(template) ? disk ?? DefaultDiskGiB : 0, node, secondary, running, os));
+                    DiskTemplates.HasDisks(template) ? disk ?? DefaultDiskGiB : 0, Spread(pinnedTo), secondary, running, os));
             }
 
             int? Positive(string? text, string metadata)
@@ -123,6 +124,19 @@ public static class InstancePlanner
                     return value;
                 errors.Add(Error(ErrorCodes.InvalidInstance, $"{metadata}='{text}' is not a positive whole number"));
                 return null;
+            }
+
+            // Node: one node, several ("node1;node2"), or "*" for all: each instance goes to the
+            // listed node with the fewest instances pinned so far, the first such in the list.
+            List<string>? Nodes(string? text)
+            {
+                if (string.IsNullOrWhiteSpace(text))
+                    return null;
+                if (text.Trim() == "*")
+                    return nodes.Select(n => n.Name).ToList();
+                var names = text.Split([';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(n => Node(n, "Node")).ToList();
+                return names.All(n => n is not null) ? names.Distinct(StringComparer.Ordinal).Select(n => n!).ToList() : null;
             }
 
             string? Node(string? text, string metadata)
@@ -137,6 +151,15 @@ public static class InstancePlanner
             }
         }
         return result;
+
+        string? Spread(List<string>? candidates)
+        {
+            if (candidates is null)
+                return null;
+            var chosen = candidates.MinBy(n => pinnedCounts.GetValueOrDefault(n))!;
+            pinnedCounts[chosen] = pinnedCounts.GetValueOrDefault(chosen) + 1;
+            return chosen;
+        }
     }
 
     /// <summary>
