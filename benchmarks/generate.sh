@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Generation benchmarks (docs/benchmarks.md): VClusterGenerate for N nodes (fresh tree, median
 # of RUNS), the no-op incremental build against an empty MSBuild project's no-op build, and
-# peak memory. Needs ./eng/setup.sh first. Usage: benchmarks/generate.sh [NODES] [RUNS] [DIR]
+# peak memory. Needs ./eng/setup.sh first. Usage: benchmarks/generate.sh [NODES] [RUNS] [DIR] [INSTANCES]
+# INSTANCES declared instances: half placed by hail, half spread over every node (Node="*").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-nodes=${1:-1000}; runs=${2:-5}; base=${3:-/tmp}
+nodes=${1:-1000}; runs=${2:-5}; base=${3:-/tmp}; instances=${4:-0}
 work=$(mktemp -d "$base/vcb.XXXX")
 trap 'rm -rf "$work"' EXIT
 cp "$repo/nuget.config" "$work/" && sed -i "s#artifacts/packages#$repo/artifacts/packages#" "$work/nuget.config"
@@ -16,6 +17,10 @@ cat > "$work/big.proj" <<XML
     <VClusterNetwork>198.18.0.0/15</VClusterNetwork>
     <VClusterRoot>$work/c</VClusterRoot>
   </PropertyGroup>
+  <ItemGroup Condition="$instances > 0">
+    <VClusterInstance Include="web" Count="$((instances / 2))" MemoryMiB="128" />
+    <VClusterInstance Include="batch" Count="$((instances - instances / 2))" MemoryMiB="128" Node="*" />
+  </ItemGroup>
 </Project>
 XML
 cat > "$work/empty.proj" <<'XML'
@@ -26,7 +31,7 @@ export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 dotnet build big.proj -nodeReuse:false -v:q >/dev/null   # restore the SDK, warm the disk cache
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "== fresh generation of $nodes nodes, $runs runs (target time from MSBuild's performance summary; whole command; peak RSS)"
+echo "== fresh generation of $nodes nodes and $instances declared instances, $runs runs (target time from MSBuild's performance summary; whole command; peak RSS)"
 for i in $(seq "$runs"); do
   rm -rf "$work/c" "$work/obj"; sync
   /usr/bin/time -f "%e %M" -o time.txt dotnet build big.proj -t:VClusterGenerate -nodeReuse:false -clp:PerformanceSummary -v:q > out.txt

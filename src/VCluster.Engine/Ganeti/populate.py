@@ -45,6 +45,7 @@ from ganeti import config
 from ganeti import constants
 from ganeti import errors
 from ganeti import http
+from ganeti.http import client as _http_client  # noqa: F401  (http.client.ProcessRequests)
 from ganeti import locking
 from ganeti import objects
 from ganeti import opcodes
@@ -102,8 +103,9 @@ def Serve():
     request = types.SimpleNamespace(request_method=http.HTTP_POST,
                                     request_path="/" + procedure.decode("ascii"),
                                     request_body=body.decode("utf-8"))
-    logging.info("RPC %s", request.request_path)
+    started = time.time()
     answer = handler.HandleRequest(request)
+    logging.info("RPC %s %.1f ms", request.request_path, (time.time() - started) * 1000)
     _WriteFrame(stdout, answer if isinstance(answer, bytes) else answer.encode("utf-8"))
 
 
@@ -141,25 +143,49 @@ class Agent(object):
     return answer
 
   def Close(self):
+    """Ends the agent (its standard input closes); Wait reaps it."""
     self._process.stdin.close()
+
+  def Wait(self):
     self._process.wait()
     self._log.close()
 
 
 class Agents(object):
-  """Every node's agent, started when first needed; the RPC transport of the master's side."""
+  """The master's side of the RPCs: rpc.RpcRunner's request processor. A request to one node
+  (every RPC of an instance's creation) goes to that node's agent; a request to several at once
+  (the allocator's queries of every node) goes over Ganeti's own transport, TLS to each noded,
+  as a job's would: an agent's start (Python importing Ganeti, 0.3 s) costs more than a few
+  RPCs. Agents are started ahead of use, in the order the nodes are worked on, and ended when
+  their node is done, so that only a few exist at once."""
+
+  # Nodes whose agents start ahead of the one being worked on: their imports use the other
+  # core while this process works.
+  AHEAD = 2
 
   def __init__(self, cfg, node_cmds):
     self._cfg = cfg
     self._node_cmds = node_cmds
     self._agents = {}
+    self._ended = []
+    self._address_to_node = None
     self.calls = {}
+    self.over_tls = {}
 
   def Start(self, names):
-    """Starts the agents of NAMES at once (their start is mostly Python's imports)."""
     for name in names:
       if name not in self._agents:
         self._agents[name] = Agent(name, self._node_cmds[name])
+
+  def WorkOn(self, upcoming):
+    """The nodes to be worked on next, in order: ends the agents of those done, starts the
+    next few."""
+    keep = set(upcoming[:self.AHEAD + 1])
+    for name in [n for n in self._agents if n not in keep]:
+      agent = self._agents.pop(name)
+      agent.Close()
+      self._ended.append(agent)
+    self.Start(upcoming[:self.AHEAD + 1])
 
   def _Get(self, name):
     self.Start([name])
@@ -168,23 +194,28 @@ class Agents(object):
     return agent
 
   def _NodeByAddress(self, address):
-    for node in self._cfg.GetAllNodesInfo().values():
-      if address in (node.primary_ip, node.name):
-        return node.name
-    raise PopulateError("no node has address %s" % address)
+    if self._address_to_node is None:
+      self._address_to_node = {}
+      for node in self._cfg.GetAllNodesInfo().values():
+        self._address_to_node[node.primary_ip] = node.name
+        self._address_to_node[node.name] = node.name
+    try:
+      return self._address_to_node[address]
+    except KeyError:
+      raise PopulateError("no node has address %s" % address)
 
   def Process(self, requests, lock_monitor_cb=None):
-    """rpc.RpcRunner's request processor: what http.client.ProcessRequests does with HTTPS to
-    each noded, done through the nodes' agents (all sent first, so the nodes work at once)."""
-    sent = []
+    if len(requests) > 1:
+      for request in requests:
+        procedure = request.path.lstrip("/")
+        self.over_tls[procedure] = self.over_tls.get(procedure, 0) + 1
+      http.client.ProcessRequests(requests, lock_monitor_cb=lock_monitor_cb)
+      return
     for request in requests:
-      name = self._NodeByAddress(request.host)
       procedure = request.path.lstrip("/")
       self.calls[procedure] = self.calls.get(procedure, 0) + 1
-      agent = self._Get(name)
+      agent = self._Get(self._NodeByAddress(request.host))
       agent.Send(procedure, request.post_data)
-      sent.append((request, agent))
-    for (request, agent) in sent:
       request.resp_body = agent.Receive()
       request.resp_status_code = http.HTTP_OK
       request.success = True
@@ -192,7 +223,10 @@ class Agents(object):
   def Close(self):
     for agent in self._agents.values():
       agent.Close()
+    for agent in self._ended + list(self._agents.values()):
+      agent.Wait()
     self._agents = {}
+    self._ended = []
 
 
 class BatchedWConfd(object):
@@ -252,19 +286,23 @@ class BatchedWConfd(object):
       getattr(self._Data(), kind)[uuid] = self._KINDS[kind].FromDict(self._canonical[uuid])
     self._touched = set()
 
-  def _AllIds(self):
+  def Track(self):
+    """From here on, the sets wconfd and the configuration writer compute from every object
+    (all UUIDs, all MACs) for each new one are kept up to date as objects are added: the same
+    sets, not rebuilt for every instance."""
     data = self._Data()
-    ids = set([data.cluster.uuid])
-    for container in (data.nodes, data.nodegroups, data.instances, data.networks, data.disks):
-      ids.update(container.keys())
-    for inst in data.instances.values():
-      ids.update(nic.uuid for nic in inst.nics)
-    return ids
+    self._ids = self._cfg._AllIDs(include_temporary=False)  # pylint: disable=W0212
+    self._macs = set(nic.mac for inst in data.instances.values() for nic in inst.nics)
+    temporary = self._cfg._temporary_ids  # pylint: disable=W0212
+    self._cfg._AllIDs = lambda include_temporary: (self._ids | temporary.GetReserved()) if include_temporary else self._ids
+
+  def _AllIds(self):
+    return self._ids
 
   def AddInstance(self, inst_dict, _context, replace):
     data = self._Data()
     inst = objects.Instance.FromDict(inst_dict)
-    in_use = set(nic.mac for nic in inst.nics) & set(nic.mac for i in data.instances.values() for nic in i.nics)
+    in_use = set(nic.mac for nic in inst.nics) & self._macs
     if in_use:
       raise errors.ConfigurationError("Cannot add instance %s; MAC addresses %s already in use" % (inst.name, sorted(in_use)))
     if (inst.uuid in self._AllIds()) != bool(replace):
@@ -273,6 +311,9 @@ class BatchedWConfd(object):
     inst.ctime = now
     inst.mtime = now
     self._Store("instances", inst)
+    self._ids.add(inst.uuid)
+    self._ids.update(nic.uuid for nic in inst.nics if nic.uuid)
+    self._macs.update(nic.mac for nic in inst.nics)
     return True
 
   def AddInstanceDisk(self, inst_uuid, disk_dict, idx, replace):
@@ -282,6 +323,9 @@ class BatchedWConfd(object):
       raise errors.ConfigurationError("Cannot add disk %s: UUID %s" % (disk.uuid, "not present" if replace else "already in use"))
     now = time.time()
     self._Store("disks", disk)
+    self._ids.add(disk.uuid)
+    if disk.dev_type in constants.DTS_LVM:
+      self._ids.update(self._cfg._AllLVs())  # pylint: disable=W0212
     data.serial_no += 1
     inst = self._Current("instances", inst_uuid)
     if idx is None:
@@ -449,7 +493,18 @@ def Create(definitions_file):
         raise PopulateError("the allocator %s could not place %d instances: %s"
                             % (iallocator, len(failed), utils.CommaJoin(failed[:20])))
       print("placed %d instances (%.1f s)" % (len(result.jobs), time.time() - clock), flush=True)
-      for (op, ) in result.jobs:
+      # Node by node (the instances are independent, and every placement is decided): each
+      # node's agent serves all its instances in a row, and the next ones start meanwhile.
+      ops = sorted((op for (op, ) in result.jobs), key=lambda op: op.pnode)
+      nodes = []
+      for op in ops:
+        if not nodes or nodes[-1] != op.pnode:
+          nodes.append(op.pnode)
+      position = 0
+      for op in ops:
+        if op.pnode != nodes[position]:
+          position += 1
+        agents.WorkOn(nodes[position:])
         # Recorded first: one that fails part-way is undone with the others.
         created.append(op.instance_name)
         RunOpcode(instance_create.LUInstanceCreate, op, cfg, runner, processor, wconfdcontext, Feedback)
@@ -457,22 +512,32 @@ def Create(definitions_file):
           print("created %d instances (%.1f s)" % (len(created), time.time() - clock), flush=True)
 
     with cfg.GetConfigManager(shared=False):
+      wconfd.Track()
+      # Ganeti verifies the whole configuration after every update of an instance and reports
+      # what it finds (ConfigWriter.Update, VerifyConfigAndLog); on a configuration that grows
+      # with every instance, that is the square of their number. The same verification runs
+      # once, on the final configuration, before it is written.
+      verify = cfg.VerifyConfigAndLog
+      cfg.VerifyConfigAndLog = lambda feedback_fn=None: []
       try:
         if definitions["pinned"]:
-          agents.Start(sorted(set(i["pnode"] for i in definitions["pinned"])))
           Batch(definitions["pinned"], None)
         if definitions["placed"]:
-          # The allocator asks every node for its free resources.
-          agents.Start(sorted(definitions["nodes"]))
           Batch(definitions["placed"], definitions["iallocator"])
       except BaseException:
         # The configuration is not written (the lock goes without it): what the nodes did for
         # the instances created so far is undone, so nothing is left half-made.
         Undo(cfg, runner, processor, created)
         raise
+      finally:
+        cfg.VerifyConfigAndLog = verify
+      for problem in cfg.VerifyConfigAndLog():
+        print("warning: configuration verification: %s" % problem, flush=True)
       print("writing the configuration with %d new instances (%.1f s)" % (len(created), time.time() - clock), flush=True)
     agents.Close()
     print("RPCs answered by the nodes' agents: %s" % ", ".join("%s %d" % c for c in sorted(agents.calls.items())), flush=True)
+    if agents.over_tls:
+      print("RPCs to several nodes at once, over TLS to their noded: %s" % ", ".join("%s %d" % c for c in sorted(agents.over_tls.items())), flush=True)
     print("wconfd calls: %s" % ", ".join("%s %d" % c for c in sorted(wconfd.calls.items())), flush=True)
     WaitForDistribution(created)
     print("created %d instances (%.1f s)" % (len(created), time.time() - clock), flush=True)
@@ -533,7 +598,12 @@ def main(argv):
   if len(argv) == 3 and argv[1] == "create":
     logging.basicConfig(level=logging.WARNING)
     try:
-      Create(argv[2])
+      profile = os.environ.get("VCLUSTER_POPULATE_PROFILE")
+      if profile:
+        import cProfile
+        cProfile.runctx("Create(argv[2])", globals(), {"Create": Create, "argv": argv}, profile)
+      else:
+        Create(argv[2])
     except (errors.GenericError, errors.OpPrereqError, errors.OpExecError) as err:
       sys.stderr.write("populate: %s: %s\n" % (err.__class__.__name__, err))
       return 1

@@ -170,12 +170,16 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
         return 0;
     }
 
-    /// <summary>The last up finished, every node is a member, every daemon answers, RAPI relays to the master.</summary>
+    /// <summary>
+    /// The last up finished, every node is a member, every daemon answers, RAPI relays to the
+    /// master, the cluster's DNS knows every generated name, and every declared instance exists.
+    /// </summary>
     private bool IsUp(RuntimeState state, LinuxProcess holder)
     {
         var roles = ClusterRoles.Read(manifest);
         return state.UpCompleted && manifest.Nodes.All(n => roles.Members.Contains(n.Name))
-            && Nodes(state).NotReady(holder).Count == 0 && _rapi.IsReady(state);
+            && Nodes(state).NotReady(holder).Count == 0 && _rapi.IsReady(state) && _services.NamesCurrent(state)
+            && DeclaredInstancesPhase.Missing(manifest, manifest.Node(roles.Master)).Count == 0;
     }
 
     private string RapiLine(RuntimeState state) =>

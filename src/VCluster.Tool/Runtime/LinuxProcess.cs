@@ -12,6 +12,7 @@ namespace VCluster.Tool.Runtime;
 /// </summary>
 public readonly partial record struct LinuxProcess(int Pid, long StartTime)
 {
+    public const int SigHup = 1;
     public const int SigKill = 9;
     public const int SigTerm = 15;
 

@@ -25,6 +25,9 @@ public sealed class RuntimeState
     public string? UpFailure { get; set; }
     public List<TrackedProcess> Processes { get; set; } = [];
 
+    /// <summary>The hosts map's write time (ticks) when the name server last read it.</summary>
+    public long HostsMapLoaded { get; set; }
+
     /// <summary>The one process outside the sandbox: the RAPI forwarder on 127.0.0.1.</summary>
     public RapiForwarder? Rapi { get; set; }
 

@@ -43,6 +43,46 @@ public sealed class SandboxServices(ClusterManifest manifest)
         var started = services.Where(s => Start(state, holder, s.Name, s.Command)).ToList();
         if (started.Count > 0)
             WaitAnswering(state, holder, started, cancellation);
+        if (started.Any(s => s.Name == NameServer))
+            state.HostsMapLoaded = HostsMapStamp;
+        else if (state.HostsMapLoaded != HostsMapStamp)
+            ReloadNames(state, cancellation);
+    }
+
+    /// <summary>Whether the name server has read the hosts map as it is now.</summary>
+    public bool NamesCurrent(RuntimeState state) => state.HostsMapLoaded == HostsMapStamp;
+
+    private string HostsMap => Path.Combine(manifest.Root, Path.GetRelativePath(manifest.SandboxRoot, manifest.Sandbox.Hosts));
+
+    private long HostsMapStamp => File.GetLastWriteTimeUtc(HostsMap).Ticks;
+
+    /// <summary>
+    /// dnsmasq reads the hosts map when it starts and when it gets SIGHUP: a generation that
+    /// added names (declared instances) while the cluster ran would otherwise leave them
+    /// unknown, and Ganeti's name check refuses an instance whose name does not resolve.
+    /// Done once the last name of the map resolves on the master.
+    /// </summary>
+    private void ReloadNames(RuntimeState state, CancellationToken cancellation)
+    {
+        var nameServer = state.Processes.Single(p => p.Name == NameServer).Process;
+        // nsenter runs dnsmasq as its child, in the sandbox.
+        var children = File.ReadAllText($"/proc/{nameServer.Pid}/task/{nameServer.Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var child in children)
+        {
+            if (LinuxProcess.TryRead(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture)) is { } dnsmasq)
+                dnsmasq.Signal(LinuxProcess.SigHup);
+        }
+        var last = File.ReadLines(HostsMap).LastOrDefault(l => l.Trim().Length > 0)?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var master = manifest.Node(ClusterRoles.Read(manifest).Master);
+        var deadline = DateTime.UtcNow + AnswerTimeout;
+        while (last is { Length: >= 2 }
+            && !Shell.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(["getent", "hosts", last[1]])], TimeSpan.FromSeconds(10), cancellation).Succeeded)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw Failed($"the sandbox's name server (dnsmasq)", $"did not learn the new names of {HostsMap} ('{last[1]}' does not resolve)", LogFile(NameServer));
+            Task.Delay(100, cancellation).Wait(cancellation);
+        }
+        state.HostsMapLoaded = HostsMapStamp;
     }
 
     /// <summary>The cluster's cron, in the sandbox, where down's sweep ends it with everything else.</summary>

@@ -12,12 +12,19 @@ namespace VCluster.Tool.Runtime.Instances;
 /// </summary>
 public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePopulation population)
 {
+    /// <summary>The declared instances the configuration of <paramref name="master"/> lacks.</summary>
+    public static List<ManifestDeclaredInstance> Missing(ClusterManifest manifest, ManifestNode master) =>
+        manifest.DeclaredInstances.Count == 0 ? [] : Missing(manifest, GanetiInstance.ReadAll(master));
+
+    private static List<ManifestDeclaredInstance> Missing(ClusterManifest manifest, Dictionary<string, GanetiInstance> existing) =>
+        manifest.DeclaredInstances.Where(i => !existing.ContainsKey(i.Name)).ToList();
+
     public void Run(NodeControl nodes, ManifestNode master, CancellationToken cancellation)
     {
         if (manifest.DeclaredInstances.Count == 0)
             return;
         var existing = GanetiInstance.ReadAll(master);
-        var missing = manifest.DeclaredInstances.Where(i => !existing.ContainsKey(i.Name)).ToList();
+        var missing = Missing(manifest, existing);
         var differing = manifest.DeclaredInstances.Where(i => existing.ContainsKey(i.Name))
             .Select(i => (i.Name, Differences: existing[i.Name].DifferencesFrom(i))).Where(d => d.Differences.Count > 0).ToList();
         foreach (var (name, differences) in differing.Take(20))
