@@ -283,3 +283,62 @@ public sealed class HostPathTests
             CollectionAssert.Contains(result.Output.Trim().Split(':'), folder);
     }
 }
+
+[TestClass]
+public sealed class GrowthFitTests
+{
+    private static (double, double)[] Points(Func<double, double> t) => [.. new[] { 10.0, 50, 100, 250 }.Select(n => (n, t(n)))];
+
+    [TestMethod]
+    [DataRow("linear", 1.0)]
+    [DataRow("n log n", 1.27)] // 1 + 1/ln n: 1.43 at 10 nodes, 1.18 at 250
+    [DataRow("quadratic", 2.0)]
+    public void EachModelIsRecognisedWithItsExponent(string model, double exponent)
+    {
+        Func<double, double> growth = model switch { "linear" => n => 0.2 * n, "n log n" => n => 0.05 * n * Math.Log(n), _ => n => 0.002 * n * n };
+        // With a constant part (start-up), as operations have: the model is still recognised.
+        var fit = VCluster.Tool.Report.GrowthFit.Of(Points(n => 0.5 + growth(n)))!;
+        Assert.AreEqual(model, fit.Model);
+        Assert.AreEqual(0.5 + growth(1000), fit.At(1000), growth(1000) * 1e-6, "the model extrapolates as the function does");
+        Assert.AreEqual(exponent, VCluster.Tool.Report.GrowthFit.Of(Points(growth))!.Exponent, 0.05, "the power law through the points");
+    }
+
+    [TestMethod]
+    public void TheLimitIsReachedWhereTheModelCrossesIt()
+    {
+        var fit = VCluster.Tool.Report.GrowthFit.Of(Points(n => 0.002 * n * n))!;
+        // 0.002 n^2 = 900 at n = 670.8: the first whole n at or above is 671.
+        Assert.AreEqual(671, fit.Reaches(900));
+        Assert.IsNull(VCluster.Tool.Report.GrowthFit.Of(Points(_ => 3))!.Reaches(900), "a constant time never reaches it");
+        Assert.IsNull(VCluster.Tool.Report.GrowthFit.Of([(10, 1), (20, 2)]), "two sizes fit nothing");
+    }
+
+    [TestMethod]
+    public void TheReportRoundTripsThroughItsJsonAndDrawsItsPicture()
+    {
+        var report = new VCluster.Tool.Report.ScaleReport { Created = "2026-12-05T00:00:00Z", GanetiVersion = "3.0.2" };
+        foreach (var (n, t) in Points(n => 0.5 + 0.01 * n))
+            report.Sizes.Add(new VCluster.Tool.Report.ReportSize
+            {
+                Nodes = (int)n, Instances = (int)n * 10,
+                Operations = [new VCluster.Tool.Report.ReportOperation { Name = "cluster-verify", MedianSeconds = t, Runs = [new() { WallSeconds = t }] }],
+            });
+        report.FitGrowth();
+        var growth = report.Growth.Single();
+        Assert.AreEqual(("cluster-verify", "linear", 900.0), (growth.Operation, growth.Model, growth.LimitSeconds));
+        Assert.AreEqual(89_950, growth.ReachesLimitAtNodes!.Value, 1, "0.5 + 0.01 n = 900");
+        var again = VCluster.Tool.Report.ScaleReport.FromJson(report.ToJson());
+        Assert.AreEqual(report.ToJson(), again.ToJson());
+        StringAssert.Contains(report.ToJson(), "\"reachesLimitAtNodes\": 89950");
+        var png = Path.Combine(Path.GetTempPath(), $"report{Guid.NewGuid():N}.png");
+        try
+        {
+            VCluster.Tool.Report.ReportPlot.Save(report, png);
+            CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+}

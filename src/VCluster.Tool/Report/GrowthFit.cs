@@ -2,9 +2,9 @@ namespace VCluster.Tool.Report;
 
 /// <summary>
 /// How an operation's latency grows with the cluster: the one of three models, t = a + b f(n)
-/// with f(n) = n, n log n or n², that fits the measured points best (least squares, b ≥ 0), the
-/// exponent k of the power law t = c n^k through them (least squares in log-log), and where the
-/// chosen model reaches a limit.
+/// with f(n) = n, n log n or n², that fits the measured points best (least squares of the
+/// relative error, so that every size counts alike; b ≥ 0), the exponent k of the power law
+/// t = c n^k through them (least squares in log-log), and where the chosen model reaches a limit.
 /// </summary>
 public sealed record GrowthFit(string Model, double Intercept, double Slope, double Exponent, double ResidualSquares)
 {
@@ -47,21 +47,26 @@ public sealed record GrowthFit(string Model, double Intercept, double Slope, dou
         var exponent = LeastSquares(usable.Select(p => (Math.Log(p.N), Math.Log(p.T))).ToList()).Slope;
         return Models.Select(m =>
             {
-                var (slope, intercept) = LeastSquares(usable.Select(p => (m.F(p.N), p.T)).ToList());
+                var weighted = usable.Select(p => (m.F(p.N), p.T, 1 / (p.T * p.T))).ToList();
+                var (slope, intercept) = LeastSquares(weighted);
                 if (slope < 0)
-                    (slope, intercept) = (0, usable.Average(p => p.T));
-                var residual = usable.Sum(p => Math.Pow(p.T - (intercept + slope * m.F(p.N)), 2));
+                    (slope, intercept) = (0, LeastSquares(weighted.Select(p => (0.0, p.Item2, p.Item3)).ToList()).Intercept);
+                var residual = usable.Sum(p => Math.Pow((p.T - (intercept + slope * m.F(p.N))) / p.T, 2));
                 return new GrowthFit(m.Name, intercept, slope, exponent, residual);
             })
             .MinBy(f => f.ResidualSquares);
     }
 
-    private static (double Slope, double Intercept) LeastSquares(IReadOnlyList<(double X, double Y)> points)
+    private static (double Slope, double Intercept) LeastSquares(IReadOnlyList<(double X, double Y)> points) =>
+        LeastSquares(points.Select(p => (p.X, p.Y, 1.0)).ToList());
+
+    private static (double Slope, double Intercept) LeastSquares(IReadOnlyList<(double X, double Y, double W)> points)
     {
-        var meanX = points.Average(p => p.X);
-        var meanY = points.Average(p => p.Y);
-        var sxx = points.Sum(p => (p.X - meanX) * (p.X - meanX));
-        var slope = sxx == 0 ? 0 : points.Sum(p => (p.X - meanX) * (p.Y - meanY)) / sxx;
+        var weight = points.Sum(p => p.W);
+        var meanX = points.Sum(p => p.W * p.X) / weight;
+        var meanY = points.Sum(p => p.W * p.Y) / weight;
+        var sxx = points.Sum(p => p.W * (p.X - meanX) * (p.X - meanX));
+        var slope = sxx == 0 ? 0 : points.Sum(p => p.W * (p.X - meanX) * (p.Y - meanY)) / sxx;
         return (slope, meanY - slope * meanX);
     }
 }

@@ -49,6 +49,9 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
     /// <summary>How declared instances the cluster lacks are created (<see cref="InstancePopulations"/>).</summary>
     public string Populate { get; init; } = InstancePopulations.Default;
 
+    /// <summary>How long the last up took to create declared instances, if it created any.</summary>
+    public TimeSpan? PopulateTime { get; private set; }
+
     /// <summary>A line per node and daemon, not only summaries.</summary>
     public bool Verbose { get; init; }
 
@@ -160,7 +163,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
             n => nodes.StartDaemons(n, current.DaemonsOf(n).Select(d => d.Name), cancellation), cancellation);
         nodes.WaitReady(holder.Value, ReadyTimeout, cancellation);
         Track(state);
-        new DeclaredInstancesPhase(manifest, population).Run(nodes, manifest.Node(current.Master), cancellation);
+        PopulateTime = new DeclaredInstancesPhase(manifest, population).Run(nodes, manifest.Node(current.Master), cancellation);
         _rapi.Ensure(state, holder.Value);
         _services.EnsureWatcher(state, holder.Value);
         state.UpCompleted = true;

@@ -84,6 +84,27 @@ public readonly partial record struct LinuxProcess(int Pid, long StartTime)
         }
     }
 
+    /// <summary>
+    /// CPU seconds the process has used, with those of the children it has reaped (utime,
+    /// stime, cutime, cstime of /proc/PID/stat); 0 once it is gone.
+    /// </summary>
+    public double CpuSeconds
+    {
+        get
+        {
+            try
+            {
+                var stat = File.ReadAllText($"{Proc}/{Pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture)) / (double)ClockTicksPerSecond;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>Still the very process that was recorded.</summary>
     public bool IsAlive => TryRead(Pid, Proc) is { } now && now.StartTime == StartTime;
 

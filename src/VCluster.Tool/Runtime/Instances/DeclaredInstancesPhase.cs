@@ -19,10 +19,11 @@ public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePo
     private static List<ManifestDeclaredInstance> Missing(ClusterManifest manifest, Dictionary<string, GanetiInstance> existing) =>
         manifest.DeclaredInstances.Where(i => !existing.ContainsKey(i.Name)).ToList();
 
-    public void Run(NodeControl nodes, ManifestNode master, CancellationToken cancellation)
+    /// <summary>Creates what is missing; returns how long that took, or null if nothing was.</summary>
+    public TimeSpan? Run(NodeControl nodes, ManifestNode master, CancellationToken cancellation)
     {
         if (manifest.DeclaredInstances.Count == 0)
-            return;
+            return null;
         var existing = GanetiInstance.ReadAll(master);
         var missing = Missing(manifest, existing);
         var differing = manifest.DeclaredInstances.Where(i => existing.ContainsKey(i.Name))
@@ -34,7 +35,7 @@ public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePo
         if (missing.Count == 0)
         {
             nodes.Step($"declared instances: all {manifest.DeclaredInstances.Count} present");
-            return;
+            return null;
         }
         var started = nodes.Elapsed;
         population.Create(nodes, master, missing, cancellation);
@@ -43,8 +44,10 @@ public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePo
         if (absent.Count > 0)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.PopulateFailed,
                 $"{absent.Count} declared instances are not in the cluster's configuration after their creation: {string.Join(", ", absent.Take(20))}"));
-        nodes.Step($"declared instances: {missing.Count} added in {(nodes.Elapsed - started).TotalSeconds:F1} s" +
+        var elapsed = nodes.Elapsed - started;
+        nodes.Step($"declared instances: {missing.Count} added in {elapsed.TotalSeconds:F1} s" +
             (missing.Count < manifest.DeclaredInstances.Count ? $", {manifest.DeclaredInstances.Count - missing.Count} were present" : ""));
+        return elapsed;
     }
 }
 
