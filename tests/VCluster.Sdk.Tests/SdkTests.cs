@@ -172,6 +172,49 @@ public sealed class SdkTests
     }
 
     [TestMethod]
+    public void DeclaredInstancesGoIntoTheManifestAndTheClustersNames()
+    {
+        var repo = NewRepository();
+        Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup><VClusterInstanceCount>1</VClusterInstanceCount></PropertyGroup>
+              <ItemGroup>
+                <VClusterInstance Include="db1" Template="file" DiskGiB="2" MemoryMiB="1024" Node="node2" />
+                <VClusterInstance Include="web" Count="3" MemoryMiB="256" State="down" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var build = Build(repo, "cluster.proj", "-t:VClusterGenerate");
+
+        Assert.AreEqual(0, build.ExitCode, build.Output);
+        var root = Path.Combine(repo, ".vcluster/cluster");
+        var declared = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "vcluster.json")))!["declaredInstances"]!.AsArray();
+        CollectionAssert.AreEqual(new[] { "db1", "web1", "web2", "web3" }, declared.Select(i => i!["name"]!.GetValue<string>()).ToArray());
+        Assert.AreEqual(("file", 2, "node2", "up"), (declared[0]!["template"]!.GetValue<string>(), declared[0]!["diskGiB"]!.GetValue<int>(),
+            declared[0]!["node"]!.GetValue<string>(), declared[0]!["state"]!.GetValue<string>()));
+        Assert.AreEqual("down", declared[3]!["state"]!.GetValue<string>());
+        // The cluster's DNS answers for them, after the spare name inst1 (.5).
+        var hosts = File.ReadAllLines(Path.Combine(root, ".state/sandbox/hosts"));
+        CollectionAssert.IsSubsetOf(new[] { "192.0.2.5 inst1", "192.0.2.6 db1", "192.0.2.9 web3" }, hosts);
+
+        // A changed declaration regenerates; a bad one points at its item's line and writes nothing.
+        var project = Write(repo, "cluster.proj", """
+            <Project Sdk="VCluster.Sdk">
+              <ItemGroup>
+                <VClusterInstance Include="db1" Template="file" DiskGiB="2" MemoryMiB="1024" Node="node2" />
+                <VClusterInstance Include="web" Count="3" MemoryMiB="256" Node="node7" />
+              </ItemGroup>
+            </Project>
+            """);
+        var manifest = File.ReadAllText(Path.Combine(root, "vcluster.json"));
+        var bad = Build(repo, "cluster.proj", "-t:VClusterGenerate");
+        Assert.AreNotEqual(0, bad.ExitCode);
+        StringAssert.Contains(bad.Output, $"{project}(4,5): error VCS0036: instance 'web': Node='node7' is not a node of the cluster");
+        Assert.AreEqual(manifest, File.ReadAllText(Path.Combine(root, "vcluster.json")), "nothing is written for a bad declaration");
+    }
+
+    [TestMethod]
     public void TemplateErrorsNameTheTemplateAndKeepTheEarlierTree()
     {
         var repo = NewRepository();

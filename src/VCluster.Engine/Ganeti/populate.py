@@ -464,6 +464,7 @@ def Create(definitions_file):
   livelock = utils.livelock.LiveLock("vcluster_populate")
   ec_id = "vcluster-populate-%d" % os.getpid()
   created = []
+  agents = None
   try:
     cfg = config.GetConfig(None, livelock)
     wconfd = BatchedWConfd(cfg._wconfd, cfg)  # pylint: disable=W0212
@@ -534,7 +535,6 @@ def Create(definitions_file):
       for problem in cfg.VerifyConfigAndLog():
         print("warning: configuration verification: %s" % problem, flush=True)
       print("writing the configuration with %d new instances (%.1f s)" % (len(created), time.time() - clock), flush=True)
-    agents.Close()
     print("RPCs answered by the nodes' agents: %s" % ", ".join("%s %d" % c for c in sorted(agents.calls.items())), flush=True)
     if agents.over_tls:
       print("RPCs to several nodes at once, over TLS to their noded: %s" % ", ".join("%s %d" % c for c in sorted(agents.over_tls.items())), flush=True)
@@ -542,6 +542,8 @@ def Create(definitions_file):
     WaitForDistribution(created)
     print("created %d instances (%.1f s)" % (len(created), time.time() - clock), flush=True)
   finally:
+    if agents is not None:
+      agents.Close()
     livelock.close()
 
 

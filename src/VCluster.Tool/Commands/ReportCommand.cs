@@ -17,7 +17,7 @@ public sealed class ReportCommand : ClusterCommand
     [Option("--instances-per-node <N>", Description = "With --sizes: instances each cluster is populated with, per node (default: 10).")]
     public int InstancesPerNode { get; set; } = 10;
 
-    [Option("--runs <N>", Description = "Runs of each operation (default: 3; one taking over 60 s runs once).")]
+    [Option("--runs <N>", Description = "Runs of each operation (default: 3; one taking over 20 s runs once).")]
     public int Runs { get; set; } = 3;
 
     [Option("-o|--out <DIR>", Description = "Where report.json and report.png go (default: ./vcluster-report with --sizes, else the cluster root's report/).")]
@@ -40,11 +40,13 @@ public sealed class ReportCommand : ClusterCommand
             var state = RuntimeState.Load(manifest.Sandbox.StateDir) is { } s && s.Sandbox.IsAlive ? s
                 : throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning, $"cluster '{manifest.Name}' is not running; start it with: dotnet vcluster up"));
             report.GanetiVersion = manifest.Ganeti.Version;
+            var (idleCpu, idleRpcs) = new OperationMeter(manifest, state).Idle(TimeSpan.FromSeconds(5), cancellation);
             report.Sizes.Add(new ReportSize
             {
                 Nodes = manifest.Nodes.Count,
                 Instances = VCluster.Tool.Runtime.Instances.GanetiInstance.ReadAll(manifest.Node(ClusterRoles.Read(manifest).Master)).Count,
-                IdleCpuPerSecond = new OperationMeter(manifest, state).IdleCpuPerSecond(TimeSpan.FromSeconds(5), cancellation),
+                IdleCpuPerSecond = idleCpu,
+                IdleRpcsPerSecond = idleRpcs,
                 Operations = new ClusterMeasurement(manifest, console.Out) { Runs = Runs }.Measure(state, manifest.Name, cancellation),
             });
             Write(report, folder, console);

@@ -13,7 +13,7 @@ namespace VCluster.Tool.Report;
 public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter progress)
 {
     public int Runs { get; init; } = 3;
-    public TimeSpan RepeatBelow { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan RepeatBelow { get; init; } = TimeSpan.FromSeconds(20);
 
     private static readonly string[] InstanceGroup = ["instance-add", "instance-failover", "instance-remove"];
 

@@ -44,25 +44,29 @@ public sealed partial class OperationMeter(ClusterManifest manifest, RuntimeStat
         return run;
     }
 
-    /// <summary>CPU seconds the idle cluster uses per second, over <paramref name="span"/>.</summary>
-    public double IdleCpuPerSecond(TimeSpan span, CancellationToken cancellation)
+    /// <summary>CPU seconds and RPCs per second of the idle cluster, over <paramref name="span"/>.</summary>
+    public (double CpuPerSecond, double RpcsPerSecond) Idle(TimeSpan span, CancellationToken cancellation)
     {
+        var logs = manifest.Nodes.ToDictionary(n => n.Name, n => Length(NodedLog(n)));
         var cpu = CpuSeconds();
         var clock = Stopwatch.StartNew();
         Task.Delay(span, cancellation).Wait(cancellation);
-        return Math.Round((CpuSeconds() - cpu) / clock.Elapsed.TotalSeconds, 3);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return (Math.Round((CpuSeconds() - cpu) / seconds, 3), Math.Round(CountRpcs(logs).Values.Sum() / seconds, 2));
     }
 
     /// <summary>
-    /// noded logs a request when it has answered, a moment after its client got the answer:
-    /// the logs are read once none has grown for a tenth of a second (two at most).
+    /// An operation's RPCs go on after its command returns: noded logs a request once it has
+    /// answered, and wconfd distributes a changed configuration on its own afterwards (ssconf
+    /// to every node, at 250 nodes for seconds). They are the operation's: the logs are read,
+    /// and the CPU taken, once none has grown for half a second (a minute at most).
     /// </summary>
     private void WaitLogsQuiet()
     {
         var last = TotalLength();
         var quietSince = Stopwatch.StartNew();
         var limit = Stopwatch.StartNew();
-        while (quietSince.ElapsedMilliseconds < 100 && limit.ElapsedMilliseconds < 2000)
+        while (quietSince.ElapsedMilliseconds < 500 && limit.ElapsedMilliseconds < 60_000)
         {
             Thread.Sleep(20);
             var now = TotalLength();

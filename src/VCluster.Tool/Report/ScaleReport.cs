@@ -78,6 +78,9 @@ public sealed class ReportSize
     /// <summary>CPU seconds the idle cluster uses per second (confd, mond, ...), measured before the operations.</summary>
     public double IdleCpuPerSecond { get; set; }
 
+    /// <summary>RPCs per second the idle cluster's nodes answer, measured with <see cref="IdleCpuPerSecond"/>.</summary>
+    public double IdleRpcsPerSecond { get; set; }
+
     /// <summary>Why this size could not be measured, or null.</summary>
     public string? Error { get; set; }
     public List<ReportOperation> Operations { get; set; } = [];

@@ -44,7 +44,7 @@ public sealed class ScaleSweep(TextWriter progress)
                 size.UpSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
                 size.PopulateSeconds = runtime.PopulateTime is { } populate ? Math.Round(populate.TotalSeconds, 1) : null;
                 var state = RuntimeState.Load(manifest.Sandbox.StateDir)!;
-                size.IdleCpuPerSecond = new OperationMeter(manifest, state).IdleCpuPerSecond(TimeSpan.FromSeconds(5), cancellation);
+                (size.IdleCpuPerSecond, size.IdleRpcsPerSecond) = new OperationMeter(manifest, state).Idle(TimeSpan.FromSeconds(5), cancellation);
                 size.Operations = new ClusterMeasurement(manifest, progress) { Runs = Runs }.Measure(state, label, cancellation);
             }
             catch (VClusterException e)
