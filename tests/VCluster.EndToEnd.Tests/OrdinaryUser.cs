@@ -80,26 +80,12 @@ public static class OrdinaryUser
         }
     }
 
-    /// <summary>
-    /// Deletes a folder tree made by a cluster's user: folders its owner cannot enter (overlayfs'
-    /// work folder, mode 000) are opened up first, as the user may do with its own.
-    /// </summary>
+    /// <summary>Deletes a folder tree made by a cluster's user (the engine's removal, which copes with overlayfs' work folder).</summary>
     public static void DeleteTree(string root)
     {
-        if (!Directory.Exists(root))
-            return;
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         try
         {
-            var pending = new Stack<DirectoryInfo>([new DirectoryInfo(root)]);
-            while (pending.TryPop(out var dir))
-            {
-                if ((dir.UnixFileMode & Owner) != Owner)
-                    dir.UnixFileMode |= Owner;
-                foreach (var sub in dir.EnumerateDirectories().Where(d => d.LinkTarget is null))
-                    pending.Push(sub);
-            }
-            Directory.Delete(root, recursive: true);
+            VCluster.Engine.Layout.TreeRemoval.Delete(root);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -55,7 +55,7 @@ public sealed class ScaleSweep(TextWriter progress)
             finally
             {
                 runtime?.Down(CancellationToken.None);
-                DeleteTree(root);
+                VCluster.Engine.Layout.TreeRemoval.Delete(root);
             }
             sizes.Add(size);
             measured(sizes);
@@ -80,23 +80,6 @@ public sealed class ScaleSweep(TextWriter progress)
             },
         ],
     };
-
-    /// <summary>Deletes a cluster's tree; overlayfs leaves its work folder with mode 000, which stops even its owner.</summary>
-    public static void DeleteTree(string root)
-    {
-        if (!Directory.Exists(root))
-            return;
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var pending = new Stack<DirectoryInfo>([new DirectoryInfo(root)]);
-        while (pending.TryPop(out var dir))
-        {
-            if ((dir.UnixFileMode & Owner) != Owner)
-                dir.UnixFileMode |= Owner;
-            foreach (var sub in dir.EnumerateDirectories().Where(d => d.LinkTarget is null))
-                pending.Push(sub);
-        }
-        Directory.Delete(root, recursive: true);
-    }
 
     /// <summary>Every line of a cluster's progress, named by its size.</summary>
     private sealed class PrefixWriter(TextWriter inner, string prefix) : TextWriter

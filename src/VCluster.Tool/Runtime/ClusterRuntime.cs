@@ -356,11 +356,7 @@ public sealed class ClusterRuntime(ClusterManifest manifest, TextWriter progress
                 continue;
             if (entry.LinkTarget is null && entry is DirectoryInfo sub)
             {
-                // Overlayfs leaves its work/work folder (a node's /etc overlay) with mode 000,
-                // which stops even its owner: open it up before looking in.
-                const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-                if ((sub.UnixFileMode & Owner) != Owner)
-                    sub.UnixFileMode |= Owner;
+                TreeRemoval.OpenUp(sub);
                 removed += RemoveRunTimeState(root, sub.FullName, generated);
                 if (!generated.Contains(relative) && !sub.EnumerateFileSystemInfos().Any())
                     sub.Delete();
