@@ -57,7 +57,7 @@ public static class ClusterGenerator
     }
 
     /// <summary>The script that builds the sandbox (templates/cluster/sandbox.sbn), relative to the root.</summary>
-    public const string SandboxSetupPath = ".state/sandbox/setup";
+    public const string SandboxSetupPath = ClusterRootLayout.SandboxSetup;
 
     public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
     {
@@ -70,12 +70,12 @@ public static class ClusterGenerator
             SharedFolder = layout.SharedFolder,
             Bridge = layout.Bridge,
             BinDir = Path.Combine(plan.SandboxRoot, "bin"),
-            StateDir = Path.Combine(plan.Root, ".state"),
+            StateDir = ClusterRootLayout.On(plan.Root, ClusterRootLayout.StateDir),
             Setup = Path.Combine(plan.Root, SandboxSetupPath),
-            Watcher = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "watcher"),
+            Watcher = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.Watcher),
             WatcherInterval = plan.WatcherInterval,
-            Group = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "group"),
-            Hosts = Path.Combine(plan.SandboxRoot, ".state", "sandbox", "hosts"),
+            Group = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.Group),
+            Hosts = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.Hosts),
         };
         return new ClusterManifest
         {

@@ -4,6 +4,8 @@ using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Qa;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Processes;
+using VCluster.Tool.Runtime.Resources;
 
 [assembly: Parallelize(Scope = ExecutionScope.MethodLevel, Workers = 2)]
 
@@ -112,6 +114,8 @@ public sealed class QaTests
 [TestClass]
 public sealed class DaemonProcessTests
 {
+    private static readonly LinuxHost Host = new();
+
     /// <summary>
     /// After a down, a node's pid file may name a pid that another node's daemon holds by now,
     /// in the same namespace: it is that daemon only if it runs the daemon's executable.
@@ -125,15 +129,15 @@ public sealed class DaemonProcessTests
             using var sleeper = Process.Start("/bin/sleep", "60");
             var pidFile = Path.Combine(dir.FullName, "ganeti-noded.pid");
             File.WriteAllText(pidFile, $"{sleeper.Id}\n");
-            var ours = LinuxProcess.TryRead(Environment.ProcessId)!.Value.UserNamespace;
+            var ours = Host.UserNamespace(Host.TryRead(Environment.ProcessId)!.Value);
             ManifestDaemon Daemon(string executable) => new() { Name = "ganeti-noded", Executable = executable, PidFile = pidFile };
 
-            Assert.AreEqual(sleeper.Id, LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours, "/proc")?.Pid);
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/mnt/nodes/node82/prefix/sbin/ganeti-noded"), ours, "/proc"), "another program under that pid");
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), "user:[1]", "/proc"), "another namespace");
+            Assert.AreEqual(sleeper.Id, Host.OfDaemon(Daemon("/bin/sleep"), ours, "/proc")?.Pid);
+            Assert.IsNull(Host.OfDaemon(Daemon("/mnt/nodes/node82/prefix/sbin/ganeti-noded"), ours, "/proc"), "another program under that pid");
+            Assert.IsNull(Host.OfDaemon(Daemon("/bin/sleep"), "user:[1]", "/proc"), "another namespace");
             sleeper.Kill();
             sleeper.WaitForExit();
-            Assert.IsNull(LinuxProcess.OfDaemon(Daemon("/bin/sleep"), ours, "/proc"), "gone");
+            Assert.IsNull(Host.OfDaemon(Daemon("/bin/sleep"), ours, "/proc"), "gone");
         }
         finally
         {
@@ -151,20 +155,22 @@ public sealed class DaemonProcessTests
         using var sleeper = Process.Start("/bin/sleep", "60");
         // This process's root folder holds this machine's /proc: another way to it, read as the sandbox's is.
         var proc = $"/proc/{Environment.ProcessId}/root/proc";
-        var seen = LinuxProcess.TryRead(sleeper.Id, proc);
+        var seen = Host.TryRead(sleeper.Id, proc);
         Assert.IsNotNull(seen);
         Assert.AreEqual(proc, seen.Value.Proc);
-        Assert.IsTrue(seen.Value.Runs("/bin/sleep"), seen.Value.CommandLine);
-        Assert.IsTrue(seen.Value.Signal(LinuxProcess.SigKill), "signalled through its /proc folder");
+        Assert.IsTrue(Host.Runs(seen.Value, "/bin/sleep"), Host.CommandLine(seen.Value));
+        Assert.IsTrue(Host.Signal(seen.Value, LinuxProcess.SigKill), "signalled through its /proc folder");
         Assert.IsTrue(sleeper.WaitForExit(5000), "the signal reached it");
-        Assert.IsFalse(seen.Value.IsAlive);
-        Assert.IsFalse(seen.Value.Signal(LinuxProcess.SigKill), "nothing to signal once it is gone");
+        Assert.IsFalse(Host.IsAlive(seen.Value));
+        Assert.IsFalse(Host.Signal(seen.Value, LinuxProcess.SigKill), "nothing to signal once it is gone");
     }
 }
 
 [TestClass]
 public sealed class SandboxStartTests
 {
+    private static readonly LinuxHost Host = new();
+
     /// <summary>
     /// Nodes enter the sandbox only once its setup script is done: a mount namespace copied
     /// earlier lacks what the script mounts last (400 nodes: the master had no sysfs bridge).
@@ -173,23 +179,23 @@ public sealed class SandboxStartTests
     public void StartReturnsOnlyWhenTheSetupScriptIsDone()
     {
         var dir = Directory.CreateTempSubdirectory("vcluster-sandbox");
-        LinuxProcess? holder = null;
+        var state = new RuntimeState();
         try
         {
             var done = Path.Combine(dir.FullName, "done");
             var setup = Path.Combine(dir.FullName, "setup");
             // Slower than the two seconds start once waited at most.
             File.WriteAllText(setup, $"sleep 3\n: > '{done}'\nexec /bin/sh -c 'sleep infinity; :' vcluster-sandbox-init\n");
-            var sandbox = new Sandbox(new ClusterManifest { Sandbox = new ManifestSandbox { StateDir = dir.FullName, Setup = setup } });
+            var sandbox = new Sandbox(new ClusterManifest { Root = dir.FullName, Sandbox = new ManifestSandbox { Setup = setup } }, Host);
 
-            (holder, _) = sandbox.Start();
+            sandbox.Ensure(state, CancellationToken.None);
 
             Assert.IsTrue(File.Exists(done), "the script had finished");
-            Assert.IsTrue(holder.Value.IsAlive);
+            Assert.AreEqual(ResourceState.Running, sandbox.Probe(state));
         }
         finally
         {
-            holder?.Signal(9);
+            Host.Signal(state.Sandbox, LinuxProcess.SigKill);
             dir.Delete(recursive: true);
         }
     }
@@ -202,9 +208,9 @@ public sealed class SandboxStartTests
         {
             var setup = Path.Combine(dir.FullName, "setup");
             File.WriteAllText(setup, "echo cannot mount the cluster root >&2\nexit 1\n");
-            var sandbox = new Sandbox(new ClusterManifest { Sandbox = new ManifestSandbox { StateDir = dir.FullName, Setup = setup } });
+            var sandbox = new Sandbox(new ClusterManifest { Root = dir.FullName, Sandbox = new ManifestSandbox { Setup = setup } }, Host);
 
-            var error = Assert.ThrowsExactly<VClusterException>(() => sandbox.Start());
+            var error = Assert.ThrowsExactly<VClusterException>(() => sandbox.Ensure(new RuntimeState(), CancellationToken.None));
 
             Assert.AreEqual(ErrorCodes.SandboxUnavailable, error.Diagnostics.Single().Code);
             StringAssert.Contains(error.Message, "cannot mount the cluster root");
@@ -276,7 +282,7 @@ public sealed class HostPathTests
     public void EveryProcessTheToolStartsFindsSystemProgramsWhateverTheCallersPath()
     {
         // What the tool starts gets the composed PATH: a shell it starts finds sbin's programs too.
-        var result = Shell.Run(["sh", "-c", "echo $PATH"]);
+        var result = new LinuxHost().Run(["sh", "-c", "echo $PATH"]);
         Assert.AreEqual(0, result.ExitCode, result.Output);
         Assert.AreEqual(HostPath.Value, result.Output.Trim());
         foreach (var folder in HostPath.SystemDirectories)

@@ -8,7 +8,7 @@ namespace VCluster.Engine.Ganeti;
 public static class SandboxScripts
 {
     /// <summary>Where the scripts go, relative to the cluster root.</summary>
-    public const string Folder = ".state/ganeti";
+    public const string Folder = Layout.ClusterRootLayout.GanetiScripts;
 
     /// <summary>bulk_join.py: many nodes into a fresh cluster at once (see the script).</summary>
     public const string BulkJoin = "bulk_join.py";

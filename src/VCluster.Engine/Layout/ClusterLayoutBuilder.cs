@@ -18,7 +18,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     private readonly SandboxLayout _sandbox = SandboxLayout.For(plan, ganeti);
 
     /// <summary>The cluster's name map (templates/cluster/hosts.sbn), relative to the cluster root.</summary>
-    public const string HostsMap = ".state/sandbox/hosts";
+    public const string HostsMap = ClusterRootLayout.Hosts;
 
     /// <summary>
     /// Where a node's own /etc lives: the upper layer of an overlay over the machine's /etc that
@@ -104,7 +104,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     /// The cluster's one copy of an installed entry point; every node's copy is a hard link of
     /// it where the file system allows (one link(2) instead of a file written per node).
     /// </summary>
-    public const string EntryPointsDir = ".state/entry-points";
+    public const string EntryPointsDir = ClusterRootLayout.EntryPoints;
 
     private static string EntryPointCopy(string name) => Path.Combine(EntryPointsDir, name);
 

@@ -15,8 +15,8 @@ public sealed record LayoutWriteResult(int Written, int Unchanged, int Pruned);
 /// </summary>
 public static class LayoutWriter
 {
-    public const string RecordPath = ".state/generated";
-    public const string JournalPath = ".state/generated.journal";
+    public const string RecordPath = ClusterRootLayout.GenerationRecord;
+    public const string JournalPath = ClusterRootLayout.GenerationJournal;
 
     private static readonly bool Trace = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1";
 
@@ -206,7 +206,7 @@ public static class LayoutWriter
     {
         try
         {
-            Directory.CreateDirectory(Path.Combine(root, ".state"));
+            Directory.CreateDirectory(Path.Combine(root, ClusterRootLayout.StateDir));
             // Opening the record for writing proves the root writable without changing anything.
             using (File.Open(Path.Combine(root, RecordPath), FileMode.OpenOrCreate, FileAccess.ReadWrite))
             {

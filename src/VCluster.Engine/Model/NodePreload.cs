@@ -16,7 +16,7 @@ public static class NodePreload
     public const string LibraryName = "libvcluster-node.so";
 
     /// <summary>Where generation puts the library, relative to the cluster root.</summary>
-    public const string Folder = ".state/lib";
+    public const string Folder = Layout.ClusterRootLayout.NativeDir;
 
     /// <summary>The library as built beside the engine.</summary>
     public static byte[] ReadLibrary() => ReadBesideEngine(LibraryName);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Scriban.Runtime;
 using VCluster.Engine.Ganeti;
+using VCluster.Engine.Layout;
 using VCluster.Engine.Model;
 
 namespace VCluster.Engine.Rendering;
@@ -35,10 +36,13 @@ public sealed class TemplateModel
             ["root"] = plan.SandboxRoot,
             ["nodes_dir"] = plan.SandboxNodesDirectory,
             ["bin_dir"] = Path.Combine(plan.SandboxRoot, "bin"),
-            ["sandbox_dir"] = Path.Combine(plan.SandboxRoot, ".state", "sandbox"),
-            ["state_dir"] = Path.Combine(plan.SandboxRoot, ".state"),
+            ["sandbox_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.SandboxDir),
+            ["state_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.StateDir),
+            // The run-time files the generated scripts read (the tool writes them).
+            ["stopped_nodes_file"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.StoppedNodes),
+            ["host_sandbox_pid_file"] = ClusterRootLayout.On(plan.Root, ClusterRootLayout.SandboxPid),
             ["host_root"] = plan.Root,
-            ["host_state_dir"] = Path.Combine(plan.Root, ".state"),
+            ["host_state_dir"] = ClusterRootLayout.On(plan.Root, ClusterRootLayout.StateDir),
             ["master"] = _nodes[plan.Master.Name],
             ["nodes"] = new ScriptArray(plan.Nodes.Select(n => _nodes[n.Name])),
             ["instances"] = new ScriptArray(plan.Instances.Select(i => new ScriptObject { ["name"] = i.Name, ["address"] = i.Address.ToString() })),

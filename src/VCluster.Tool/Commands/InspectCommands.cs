@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Resources;
 
 namespace VCluster.Tool.Commands;
 
@@ -29,8 +30,8 @@ public sealed class StatusCommand : ClusterCommand
         }
         console.WriteLine(status.State switch
         {
-            ClusterStatus.Up => $"cluster {status.Name}: up (sandbox pid {status.SandboxPid})  root {status.Root}",
-            ClusterStatus.Partial => $"cluster {status.Name}: partly up (sandbox pid {status.SandboxPid}): 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it  root {status.Root}",
+            ClusterState.Up => $"cluster {status.Name}: up (sandbox pid {status.SandboxPid})  root {status.Root}",
+            ClusterState.Partial => $"cluster {status.Name}: partly up (sandbox pid {status.SandboxPid}): 'dotnet vcluster up' completes it, 'dotnet vcluster down' stops it  root {status.Root}",
             _ => $"cluster {status.Name}: down  root {status.Root}",
         });
         foreach (var problem in status.Problems.Take(ShownProblems))
@@ -38,21 +39,21 @@ public sealed class StatusCommand : ClusterCommand
         if (status.Problems.Count > ShownProblems)
             console.WriteLine($"  ... and {status.Problems.Count - ShownProblems} more problems (--json lists them all)");
         var rapi = status.Rapi;
-        console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {rapi.State}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
-        var needed = status.Nodes.SelectMany(n => n.Daemons).Where(d => d.State != "not-needed").ToList();
+        console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {ClusterStatusReader.Json(rapi.State)}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
+        var needed = status.Nodes.SelectMany(n => n.Daemons).Where(d => d.State != ResourceState.NotNeeded).ToList();
         var master = status.Nodes.FirstOrDefault(n => n.Master)?.Name ?? "-";
         console.WriteLine($"nodes: {status.Nodes.Count} (master {master}); daemons: " +
-            string.Join(", ", needed.GroupBy(d => d.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")));
+            string.Join(", ", needed.GroupBy(d => d.State).OrderBy(g => ClusterStatusReader.Json(g.Key), StringComparer.Ordinal).Select(g => $"{g.Count()} {ClusterStatusReader.Json(g.Key)}")));
         if (status.Nodes.Count > TableNodes && !Details)
             return 0;
         console.WriteLine($"{"NODE",-12} {"DAEMON",-14} {"STATE",-11} {"PID",7} {"ADDRESS",-16} {"PORT",9} {"UPTIME",9}");
         foreach (var node in status.Nodes)
         {
-            foreach (var d in node.Daemons.Where(d => d.State != "not-needed"))
+            foreach (var d in node.Daemons.Where(d => d.State != ResourceState.NotNeeded))
             {
                 var port = d.Port > 0 ? $"{d.Port}/{d.Protocol}" : "-";
                 var uptime = d.UptimeSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"hh\:mm\:ss") : "-";
-                console.WriteLine($"{node.Name + (node.Master ? "*" : ""),-12} {d.Name.Replace("ganeti-", ""),-14} {d.State,-11} {d.Pid?.ToString() ?? "-",7} {d.Address,-16} {port,9} {uptime,9}");
+                console.WriteLine($"{node.Name + (node.Master ? "*" : ""),-12} {d.Name.Replace("ganeti-", ""),-14} {ClusterStatusReader.Json(d.State),-11} {d.Pid?.ToString() ?? "-",7} {d.Address,-16} {port,9} {uptime,9}");
             }
         }
         return 0;

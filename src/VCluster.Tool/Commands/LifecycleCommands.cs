@@ -1,6 +1,8 @@
+using VCluster.Tool.Runtime.Processes;
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Phases;
 using VCluster.Tool.Runtime.Instances;
 using VCluster.Tool.Runtime.Joins;
 
@@ -23,13 +25,13 @@ public sealed class UpCommand : MutatingCommand
     [Option("-v|--verbose", Description = "A line for every node and daemon, not only progress summaries.")]
     public bool Verbose { get; set; }
 
+    protected override ClusterSession Session(ClusterManifest manifest, IConsole console) =>
+        new(manifest, Host, console.Out) { ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Verbose = Verbose };
+
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
-        Prerequisites.Check(manifest, warnings: console.Error);
-        return new ClusterRuntime(manifest, console.Out)
-        {
-            ReadyTimeout = TimeSpan.FromSeconds(TimeoutSeconds), Join = Join, Populate = Populate, Verbose = Verbose,
-        }.Up(cancellation);
+        Prerequisites.Check(manifest, Host, warnings: console.Error);
+        return runtime.Up(new UpOptions(Join, Populate), cancellation);
     }
 }
 
@@ -62,7 +64,7 @@ public sealed class RestartCommand : MutatingCommand
 {
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation)
     {
-        Prerequisites.Check(manifest, warnings: console.Error);
+        Prerequisites.Check(manifest, Host, warnings: console.Error);
         runtime.Down(cancellation);
         return runtime.Up(cancellation);
     }

@@ -1,3 +1,4 @@
+using VCluster.Tool.Runtime.Processes;
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Tool.Qa;
 
@@ -23,6 +24,6 @@ public sealed class QaCommand : ClusterCommand
             "quick" => QaPolicy.Quick,
             _ => Tests.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
-        return new QaRunner(LoadManifest(), console.Out).Run(QaDirectory, tests, JUnit, cancellation);
+        return new QaRunner(LoadManifest(), Host, console.Out).Run(QaDirectory, tests, JUnit, cancellation);
     }
 }

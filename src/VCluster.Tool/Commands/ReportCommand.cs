@@ -1,3 +1,4 @@
+using VCluster.Tool.Runtime.Processes;
 using System.Globalization;
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine;
@@ -37,17 +38,17 @@ public sealed class ReportCommand : ClusterCommand
             var manifest = LoadManifest();
             folder = Path.GetFullPath(Out ?? Path.Combine(manifest.Root, "report"));
             using var _ = ClusterLock.Acquire(manifest.Sandbox.StateDir, nameof(ReportCommand), TimeSpan.Zero, cancellation);
-            var state = RuntimeState.Load(manifest.Sandbox.StateDir) is { } s && s.Sandbox.IsAlive ? s
+            var state = RuntimeState.Load(manifest.Root) is { } s && Host.IsAlive(s.Sandbox) ? s
                 : throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning, $"cluster '{manifest.Name}' is not running; start it with: dotnet vcluster up"));
             report.GanetiVersion = manifest.Ganeti.Version;
-            var (idleCpu, idleRpcs) = new OperationMeter(manifest, state).Idle(TimeSpan.FromSeconds(5), cancellation);
+            var (idleCpu, idleRpcs) = new OperationMeter(manifest, Host, state).Idle(TimeSpan.FromSeconds(5), cancellation);
             report.Sizes.Add(new ReportSize
             {
                 Nodes = manifest.Nodes.Count,
                 Instances = VCluster.Tool.Runtime.Instances.GanetiInstance.ReadAll(manifest.Node(ClusterRoles.Read(manifest).Master)).Count,
                 IdleCpuPerSecond = idleCpu,
                 IdleRpcsPerSecond = idleRpcs,
-                Operations = new ClusterMeasurement(manifest, console.Out) { Runs = Runs }.Measure(state, manifest.Name, cancellation),
+                Operations = new ClusterMeasurement(manifest, Host, console.Out) { Runs = Runs }.Measure(state, manifest.Name, cancellation),
             });
             Write(report, folder, console);
             return 0;
@@ -57,7 +58,7 @@ public sealed class ReportCommand : ClusterCommand
             .Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
                 : throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidCount, $"--sizes: '{t}' is not a positive whole number of nodes")))
             .ToList();
-        var sweep = new ScaleSweep(console.Out)
+        var sweep = new ScaleSweep(Host, console.Out)
         {
             Sizes = sizes, InstancesPerNode = InstancesPerNode, Runs = Runs, Folder = Path.Combine(folder, "clusters"),
             Generation = new GenerationOptions

@@ -2,6 +2,7 @@ using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Processes;
 
 namespace VCluster.Tool.Commands;
 
@@ -56,7 +57,13 @@ public abstract class ClusterCommand : ToolCommand
 
     protected ClusterManifest LoadManifest() => ClusterManifest.Load(ManifestPath);
 
-    protected ClusterRuntime Runtime(ClusterManifest manifest, IConsole console) => new(manifest, console.Out);
+    /// <summary>This machine's processes: the one host every command works through.</summary>
+    protected static IProcessHost Host { get; } = new LinuxHost();
+
+    /// <summary>The cluster as this command works on it; a command with options of its own (up's timeout) says so here.</summary>
+    protected virtual ClusterSession Session(ClusterManifest manifest, IConsole console) => new(manifest, Host, console.Out);
+
+    protected ClusterRuntime Runtime(ClusterManifest manifest, IConsole console) => new(Session(manifest, console));
 }
 
 /// <summary>A command that changes a cluster: one at a time per cluster.</summary>

@@ -1,3 +1,5 @@
+using VCluster.Tool.Runtime.Resources;
+using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Text.Json;
 using VCluster.Engine.Diagnostics;
@@ -12,7 +14,7 @@ namespace VCluster.Tool.Qa;
 /// virtual-cluster mode, so that it reaches every node as it reaches hardware. Prints a line
 /// per test as it ends, keeps QA's whole output in .state/qa/qa.log, and summarises.
 /// </summary>
-public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
+public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWriter progress)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -35,8 +37,8 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
 
     public int Run(string? qaFolder, IReadOnlyCollection<string>? tests, string? junit, CancellationToken cancellation)
     {
-        var state = RuntimeState.Load(manifest.Sandbox.StateDir);
-        if (state is null || !state.Sandbox.IsAlive || !state.UpCompleted)
+        var state = RuntimeState.Load(manifest.Root);
+        if (state is null || !host.IsAlive(state.Sandbox) || !state.UpCompleted)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
                 $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
         var policy = QaPolicy.Tests;
@@ -48,7 +50,7 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
         // Reported with its reason: every switch left out on a whole run, the named ones with --tests.
         var leftOut = policy.Where(t => !t.Runs && (tests is null || selected.Contains(t.Name))).ToList();
         var switchesOn = selected.Count(name => policy.Single(t => t.Name == name).Runs);
-        var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, progress, cancellation);
+        var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, host, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
         // (a cache under /tmp, say, it would not see): the suite is copied there.
@@ -58,7 +60,7 @@ public sealed class QaRunner(ClusterManifest manifest, TextWriter progress)
             Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(Path.Combine(work, "python"));
         Directory.CreateDirectory(Path.Combine(work, "source"));
-        var copied = Shell.Run(["cp", "-a", suite, Path.Combine(work, "source", "qa")], TimeSpan.FromMinutes(1), cancellation);
+        var copied = host.Run(["cp", "-a", suite, Path.Combine(work, "source", "qa")], new RunOptions(TimeSpan.FromMinutes(1)), cancellation);
         if (!copied.Succeeded)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable, $"cannot copy the QA suite: {copied.Tail(3)}"));
         // QA uploads two of the source tree's tools to the master (../tools/burnin,

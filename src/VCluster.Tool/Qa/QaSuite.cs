@@ -1,3 +1,5 @@
+using VCluster.Tool.Runtime.Resources;
+using VCluster.Tool.Runtime.Processes;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
 using VCluster.Tool.Runtime;
@@ -12,7 +14,7 @@ namespace VCluster.Tool.Qa;
 /// </summary>
 public static class QaSuite
 {
-    public static string Locate(string? folder, string version, TextWriter progress, CancellationToken cancellation)
+    public static string Locate(string? folder, string version, IProcessHost host, TextWriter progress, CancellationToken cancellation)
     {
         if (folder is not null)
             return RequireSuite(Path.GetFullPath(folder));
@@ -25,13 +27,13 @@ public static class QaSuite
         var download = Directory.CreateTempSubdirectory("vcluster-qa-source").FullName;
         try
         {
-            var fetched = Shell.Run(["sh", "-c", $"cd '{download}' && apt-get source --download-only ganeti"], TimeSpan.FromMinutes(10), cancellation);
+            var fetched = host.Run(["sh", "-c", $"cd '{download}' && apt-get source --download-only ganeti"], new RunOptions(TimeSpan.FromMinutes(10)), cancellation);
             var tarball = Directory.GetFiles(download, $"ganeti_{version}.orig.tar.gz").FirstOrDefault();
             if (tarball is null)
                 throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable,
                     $"cannot fetch Ganeti {version}'s source: 'apt-get source --download-only ganeti' gave no ganeti_{version}.orig.tar.gz " +
                     $"(a deb-src entry is needed: run ./eng/setup.sh, or pass --qa-dir with the qa folder of Ganeti's source): {fetched.Tail(3)}"));
-            var unpacked = Shell.Run(["tar", "-xzf", tarball, "-C", download, "--wildcards", $"ganeti-{version}/qa/*"], TimeSpan.FromMinutes(2), cancellation);
+            var unpacked = host.Run(["tar", "-xzf", tarball, "-C", download, "--wildcards", $"ganeti-{version}/qa/*"], new RunOptions(TimeSpan.FromMinutes(2)), cancellation);
             if (!unpacked.Succeeded)
                 throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable, $"cannot unpack {tarball}: {unpacked.Tail(3)}"));
             Directory.CreateDirectory(cache);

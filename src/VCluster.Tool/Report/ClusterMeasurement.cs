@@ -1,3 +1,5 @@
+using VCluster.Tool.Runtime.Resources;
+using VCluster.Tool.Runtime.Processes;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
@@ -10,7 +12,7 @@ namespace VCluster.Tool.Report;
 /// order, <see cref="Runs"/> times; an operation that took longer than <see cref="RepeatBelow"/>
 /// runs once (instance add, failover and remove go together: they share one instance).
 /// </summary>
-public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter progress)
+public sealed class ClusterMeasurement(ClusterManifest manifest, IProcessHost host, TextWriter progress)
 {
     public int Runs { get; init; } = 3;
     public TimeSpan RepeatBelow { get; init; } = TimeSpan.FromSeconds(20);
@@ -20,7 +22,7 @@ public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter prog
     public List<ReportOperation> Measure(RuntimeState state, string label, CancellationToken cancellation)
     {
         var master = manifest.Node(ClusterRoles.Read(manifest).Master);
-        var meter = new OperationMeter(manifest, state);
+        var meter = new OperationMeter(manifest, host, state);
         var context = Context(master, state);
         var results = ScaleOperations.All.ToDictionary(o => o.Name, o => new ReportOperation { Name = o.Name });
         var once = new HashSet<string>(StringComparer.Ordinal);
@@ -37,8 +39,8 @@ public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter prog
                 var words = operation.Command(context with { Run = run });
                 var timeout = TimeSpan.FromSeconds(operation.LimitSeconds + 600);
                 var measured = meter.Measure(() => operation.OnMaster
-                    ? Shell.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(words)], timeout, cancellation)
-                    : Shell.Run(words, timeout, cancellation));
+                    ? host.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(words)], new RunOptions(timeout), cancellation)
+                    : host.Run(words, new RunOptions(timeout), cancellation));
                 results[operation.Name].Runs.Add(measured);
                 failedAdd |= operation.Name == "instance-add" && measured.Failed;
                 progress.WriteLine($"{label}: {operation.Name} run {run + 1}: {measured.WallSeconds:F2} s, {measured.CpuSeconds:F1} CPU-s, " +
@@ -48,9 +50,9 @@ public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter prog
             }
         }
         // Leave the cluster as found: the hypervisor parameter back, the report's instance gone.
-        Shell.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(ScaleOperations.Restore)], TimeSpan.FromMinutes(20), cancellation);
+        host.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(ScaleOperations.Restore)], new RunOptions(TimeSpan.FromMinutes(20)), cancellation);
         if (GanetiInstance.ReadAll(master).ContainsKey(context.Spare))
-            Shell.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(["gnt-instance", "remove", "-f", context.Spare])], TimeSpan.FromMinutes(20), cancellation);
+            host.Run([Path.Combine(master.Root, "cmd"), CommandLine.Join(["gnt-instance", "remove", "-f", context.Spare])], new RunOptions(TimeSpan.FromMinutes(20)), cancellation);
         foreach (var operation in results.Values)
         {
             var good = operation.Runs.Where(r => !r.Failed).ToList();
@@ -70,7 +72,7 @@ public sealed class ClusterMeasurement(ClusterManifest manifest, TextWriter prog
         var others = manifest.Nodes.Where(n => n.Name != master.Name).Select(n => n.Name).ToList();
         var primary = others.ElementAtOrDefault(0) ?? master.Name;
         var other = others.ElementAtOrDefault(1) ?? master.Name;
-        var credentials = File.ReadAllText(new RapiAccess(manifest).CredentialsFile).Trim();
+        var credentials = File.ReadAllText(new RapiAccess(manifest, host).CredentialsFile).Trim();
         return new OperationContext(spare, primary, other, RapiAccess.Url(state.Rapi!.Port), credentials, 0);
     }
 

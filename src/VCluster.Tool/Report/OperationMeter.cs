@@ -1,3 +1,5 @@
+using VCluster.Tool.Runtime.Resources;
+using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
@@ -12,7 +14,7 @@ namespace VCluster.Tool.Report;
 /// forwarder, and what the operation's command used, which this process reaps); and the RPCs
 /// the nodes answered, from noded's own log lines ("POST /node_info HTTP/1.1 200").
 /// </summary>
-public sealed partial class OperationMeter(ClusterManifest manifest, RuntimeState state)
+public sealed partial class OperationMeter(ClusterManifest manifest, IProcessHost host, RuntimeState state)
 {
     [GeneratedRegex(@" POST /([a-z0-9_]+) HTTP/")]
     private static partial Regex RpcLine();
@@ -21,8 +23,8 @@ public sealed partial class OperationMeter(ClusterManifest manifest, RuntimeStat
 
     /// <summary>CPU seconds used so far by the cluster and by this process's reaped children.</summary>
     public double CpuSeconds() =>
-        LinuxProcess.InUserNamespace(state.SandboxUserNamespace).Sum(p => p.CpuSeconds)
-        + (state.Rapi?.Process.CpuSeconds ?? 0) + ReapedChildrenSeconds();
+        host.InUserNamespace(state.SandboxUserNamespace).Sum(host.CpuSeconds)
+        + (state.Rapi is { } forwarder ? host.CpuSeconds(forwarder.Process) : 0) + ReapedChildrenSeconds();
 
     /// <summary>Runs <paramref name="action"/> and measures it.</summary>
     public ReportRun Measure(Func<ShellResult> action)

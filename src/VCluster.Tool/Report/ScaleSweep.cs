@@ -1,3 +1,4 @@
+using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Globalization;
 using VCluster.Engine;
@@ -14,7 +15,7 @@ namespace VCluster.Tool.Report;
 /// node (spread evenly: Node="*"; hail could not place thousands, docs/instances.md), measured
 /// and torn down. The cluster's cron is off while measuring: its watcher runs would be counted.
 /// </summary>
-public sealed class ScaleSweep(TextWriter progress)
+public sealed class ScaleSweep(IProcessHost host, TextWriter progress)
 {
     public required IReadOnlyList<int> Sizes { get; init; }
     public int InstancesPerNode { get; init; } = 10;
@@ -37,15 +38,15 @@ public sealed class ScaleSweep(TextWriter progress)
             try
             {
                 var manifest = ClusterManifest.Load(ClusterGenerator.Generate(Spec(nodes, root), Generation, cancellation).ManifestPath);
-                Prerequisites.Check(manifest, progress);
-                runtime = new ClusterRuntime(manifest, new PrefixWriter(progress, label + " "));
+                Prerequisites.Check(manifest, host, progress);
+                runtime = new ClusterRuntime(new ClusterSession(manifest, host, new PrefixWriter(progress, label + " ")));
                 var clock = Stopwatch.StartNew();
                 runtime.Up(cancellation);
                 size.UpSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
                 size.PopulateSeconds = runtime.PopulateTime is { } populate ? Math.Round(populate.TotalSeconds, 1) : null;
-                var state = RuntimeState.Load(manifest.Sandbox.StateDir)!;
-                (size.IdleCpuPerSecond, size.IdleRpcsPerSecond) = new OperationMeter(manifest, state).Idle(TimeSpan.FromSeconds(5), cancellation);
-                size.Operations = new ClusterMeasurement(manifest, progress) { Runs = Runs }.Measure(state, label, cancellation);
+                var state = RuntimeState.Load(manifest.Root)!;
+                (size.IdleCpuPerSecond, size.IdleRpcsPerSecond) = new OperationMeter(manifest, host, state).Idle(TimeSpan.FromSeconds(5), cancellation);
+                size.Operations = new ClusterMeasurement(manifest, host, progress) { Runs = Runs }.Measure(state, label, cancellation);
             }
             catch (VClusterException e)
             {

@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime.Processes;
+using VCluster.Tool.Runtime.Resources;
 
 namespace VCluster.Tool.Runtime;
 
@@ -9,37 +10,33 @@ namespace VCluster.Tool.Runtime;
 /// node's daemons with Ganeti's own daemon-util, tell whether they answer, work on many nodes
 /// at once, and report progress that stays readable for hundreds of nodes.
 /// </summary>
-public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, RuntimeState sandbox, Stopwatch clock)
+public sealed class NodeControl(ClusterSession session, RuntimeState sandbox)
 {
-    private readonly Stopwatch _clock = clock;
+    private readonly ClusterManifest manifest = session.Manifest;
+    private readonly IProcessHost _host = session.Host;
 
     public ClusterManifest Manifest => manifest;
 
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public ClusterSession Session => session;
 
-    /// <summary>Print every step of every node, not only summaries.</summary>
-    public bool Verbose { get; init; }
+    public TimeSpan Elapsed => session.Clock.Elapsed;
 
     /// <summary>How many nodes are worked on at once: the machine's cores (the work is CPU).</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
-    public void Step(string message)
-    {
-        lock (progress)
-            progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
-    }
+    public void Step(string message) => session.Step(message);
 
     /// <summary>A step of one node: printed only when verbose.</summary>
     public void Detail(string message)
     {
-        if (Verbose)
+        if (session.Verbose)
             Step(message);
     }
 
     public ShellResult RunOnNode(ManifestNode node, IReadOnlyList<string> command, string what, TimeSpan timeout, CancellationToken cancellation,
         bool check = true, Action<string>? onOutputLine = null)
     {
-        var result = Shell.Run([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)], timeout, cancellation, onOutputLine: onOutputLine);
+        var result = _host.Run([Path.Combine(node.Root, "cmd"), CommandLine.Join(command)], new RunOptions(timeout, OnOutputLine: onOutputLine), cancellation);
         if (check && !result.Succeeded)
             throw Failure(node.Name, what, result.Tail(15));
         return result;
@@ -69,7 +66,7 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
         Detail($"{node.Name}: starting {string.Join(", ", pending.Select(d => d.Name))}");
         var daemonUtil = CommandLine.Quote(Path.Combine(node.Prefix, "lib/ganeti/daemon-util"));
         var startEach = $"for d in {string.Join(' ', pending.Select(d => d.Name))}; do {daemonUtil} start $d || {{ echo \"vcluster: daemon-util start $d failed\" >&2; exit 1; }}; done";
-        var result = Shell.Run([Path.Combine(node.Root, "cmd"), startEach], TimeSpan.FromMinutes(2), cancellation);
+        var result = _host.Run([Path.Combine(node.Root, "cmd"), startEach], new RunOptions(TimeSpan.FromMinutes(2)), cancellation);
         if (!result.Succeeded)
         {
             var failed = pending.FirstOrDefault(d => result.Output.Contains($"daemon-util start {d.Name} failed", StringComparison.Ordinal)) ?? pending[0];
@@ -89,18 +86,18 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
         if (list.Count == 0)
             return;
         var done = 0;
-        var lastReport = _clock.Elapsed;
+        var lastReport = Elapsed;
         try
         {
             Parallel.ForEach(list, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? Parallelism, CancellationToken = cancellation }, node =>
             {
                 action(node);
                 var now = Interlocked.Increment(ref done);
-                lock (progress)
+                lock (list)
                 {
-                    if (now == list.Count || _clock.Elapsed - lastReport > TimeSpan.FromSeconds(5))
+                    if (now == list.Count || Elapsed - lastReport > TimeSpan.FromSeconds(5))
                     {
-                        lastReport = _clock.Elapsed;
+                        lastReport = Elapsed;
                         Step($"{what}: {now}/{list.Count} nodes");
                     }
                 }
@@ -113,9 +110,9 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
     }
 
     /// <summary>Daemons that should run but do not answer yet, with the reason.</summary>
-    public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(LinuxProcess holder)
+    public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady()
     {
-        var listeners = Sandbox.Listeners(holder);
+        var listeners = Sandbox.Listeners(_host, sandbox.Sandbox);
         var roles = ClusterRoles.Read(manifest);
         var missing = new List<(ManifestNode, ManifestDaemon, string)>();
         foreach (var node in manifest.Nodes)
@@ -130,21 +127,14 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
     }
 
     /// <summary>Waits until every daemon the cluster's roles call for answers.</summary>
-    public void WaitReady(LinuxProcess holder, TimeSpan timeout, CancellationToken cancellation)
+    public void WaitReady(TimeSpan timeout, CancellationToken cancellation)
     {
         Step("waiting for every daemon to answer");
-        var deadline = _clock.Elapsed + timeout;
-        while (true)
+        var missing = NotReady();
+        if (!Wait.Until(() => (missing = NotReady()).Count == 0, timeout, cancellation, TimeSpan.FromMilliseconds(250)))
         {
-            var missing = NotReady(holder);
-            if (missing.Count == 0)
-                return;
-            if (_clock.Elapsed > deadline)
-            {
-                throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
-                    $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {timeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());
-            }
-            Task.Delay(250, cancellation).Wait(cancellation);
+            throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
+                $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {timeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());
         }
     }
 
@@ -162,8 +152,8 @@ public sealed class NodeControl(ClusterManifest manifest, TextWriter progress, R
         return null;
     }
 
-    /// <summary>The node's running <paramref name="daemon"/>, if it runs (<see cref="LinuxProcess.OfDaemon"/>).</summary>
-    public LinuxProcess? Running(ManifestDaemon daemon) => LinuxProcess.OfDaemon(daemon, sandbox.SandboxUserNamespace, sandbox.SandboxProc);
+    /// <summary>The node's running <paramref name="daemon"/>, if it runs (<see cref="ProcessHostExtensions.OfDaemon"/>).</summary>
+    public LinuxProcess? Running(ManifestDaemon daemon) => _host.OfDaemon(daemon, sandbox.SandboxUserNamespace, sandbox.SandboxProc);
 
     public static VClusterException Failure(string node, string what, string detail) =>
         new(new VClusterDiagnostic(ErrorCodes.DaemonFailed, $"node {node}: {what} failed: {detail}"));

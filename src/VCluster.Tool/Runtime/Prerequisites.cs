@@ -1,3 +1,5 @@
+using VCluster.Tool.Runtime.Resources;
+using VCluster.Tool.Runtime.Processes;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
 
@@ -13,7 +15,7 @@ public static class Prerequisites
     /// Ganeti machine would have but that does not stop one. Every command that starts daemons
     /// calls this once, so none can check without warning.
     /// </summary>
-    public static void Check(ClusterManifest manifest, TextWriter warnings)
+    public static void Check(ClusterManifest manifest, IProcessHost host, TextWriter warnings)
     {
         var problems = new List<string>();
         foreach (var (tool, package) in new[]
@@ -41,7 +43,7 @@ public static class Prerequisites
             problems.Add("AppArmor restricts unprivileged user namespaces: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
         if (problems.Count == 0)
         {
-            var probe = Shell.Run(["unshare", "-Urnm", "true"], TimeSpan.FromSeconds(10));
+            var probe = host.Run(["unshare", "-Urnm", "true"], new RunOptions(TimeSpan.FromSeconds(10)));
             if (!probe.Succeeded)
                 problems.Add($"this user cannot create user, network and mount namespaces ('unshare -Urnm true' failed: {probe.Tail(2)})");
         }

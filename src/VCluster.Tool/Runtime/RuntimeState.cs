@@ -1,5 +1,8 @@
+using VCluster.Tool.Runtime.Resources;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using VCluster.Engine.Layout;
+using VCluster.Tool.Runtime.Processes;
 
 namespace VCluster.Tool.Runtime;
 
@@ -38,11 +41,10 @@ public sealed class RuntimeState
     [JsonIgnore]
     public string SandboxProc => LinuxProcess.SandboxProc(SandboxPid);
 
-    public static string PathIn(string stateDir) => System.IO.Path.Combine(stateDir, "run", "processes.json");
-
-    public static RuntimeState? Load(string stateDir)
+    /// <summary>The state of the cluster whose root is <paramref name="root"/>, if it has one (it runs, or a failed up left it).</summary>
+    public static RuntimeState? Load(string root)
     {
-        var path = PathIn(stateDir);
+        var path = ClusterRootLayout.On(root, ClusterRootLayout.Processes);
         try
         {
             return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), RuntimeStateJson.Default.RuntimeState) : null;
@@ -53,15 +55,15 @@ public sealed class RuntimeState
         }
     }
 
-    public void Save(string stateDir)
+    public void Save(string root)
     {
-        Directory.CreateDirectory(System.IO.Path.Combine(stateDir, "run"));
-        VCluster.Engine.AtomicFile.WriteAllBytes(PathIn(stateDir), JsonSerializer.SerializeToUtf8Bytes(this, RuntimeStateJson.Default.RuntimeState), null);
+        Directory.CreateDirectory(ClusterRootLayout.On(root, ClusterRootLayout.RunDir));
+        VCluster.Engine.AtomicFile.WriteAllBytes(ClusterRootLayout.On(root, ClusterRootLayout.Processes), JsonSerializer.SerializeToUtf8Bytes(this, RuntimeStateJson.Default.RuntimeState), null);
     }
 
-    public static void Delete(string stateDir)
+    public static void Delete(string root)
     {
-        foreach (var file in new[] { PathIn(stateDir), System.IO.Path.Combine(stateDir, "run", "sandbox.pid") })
+        foreach (var file in new[] { ClusterRootLayout.Processes, ClusterRootLayout.SandboxPid }.Select(f => ClusterRootLayout.On(root, f)))
         {
             if (File.Exists(file))
                 File.Delete(file);
@@ -80,22 +82,22 @@ internal sealed partial class RuntimeStateJson : JsonSerializerContext;
 /// </summary>
 public static class StoppedNodes
 {
-    private static string PathIn(string stateDir) => System.IO.Path.Combine(stateDir, "run", "stopped-nodes");
+    private static string PathIn(string root) => ClusterRootLayout.On(root, ClusterRootLayout.StoppedNodes);
 
-    public static void Add(string stateDir, string node) =>
-        Write(stateDir, Read(stateDir).Append(node).Distinct());
+    public static void Add(string root, string node) =>
+        Write(root, Read(root).Append(node).Distinct());
 
-    public static void Remove(string stateDir, string node) =>
-        Write(stateDir, Read(stateDir).Where(n => n != node));
+    public static void Remove(string root, string node) =>
+        Write(root, Read(root).Where(n => n != node));
 
-    public static void Clear(string stateDir) => Write(stateDir, []);
+    public static void Clear(string root) => Write(root, []);
 
-    private static IEnumerable<string> Read(string stateDir) =>
-        File.Exists(PathIn(stateDir)) ? File.ReadAllLines(PathIn(stateDir)).Where(l => l.Length > 0).ToList() : [];
+    public static IReadOnlyList<string> Read(string root) =>
+        File.Exists(PathIn(root)) ? File.ReadAllLines(PathIn(root)).Where(l => l.Length > 0).ToList() : [];
 
-    private static void Write(string stateDir, IEnumerable<string> nodes)
+    private static void Write(string root, IEnumerable<string> nodes)
     {
-        Directory.CreateDirectory(System.IO.Path.Combine(stateDir, "run"));
-        VCluster.Engine.AtomicFile.WriteAllBytes(PathIn(stateDir), System.Text.Encoding.UTF8.GetBytes(string.Concat(nodes.Select(n => n + "\n"))), null);
+        Directory.CreateDirectory(ClusterRootLayout.On(root, ClusterRootLayout.RunDir));
+        VCluster.Engine.AtomicFile.WriteAllBytes(PathIn(root), System.Text.Encoding.UTF8.GetBytes(string.Concat(nodes.Select(n => n + "\n"))), null);
     }
 }

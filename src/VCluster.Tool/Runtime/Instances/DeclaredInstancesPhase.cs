@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime.Phases;
 
 namespace VCluster.Tool.Runtime.Instances;
 
@@ -10,8 +11,13 @@ namespace VCluster.Tool.Runtime.Instances;
 /// from its declaration (a changed project, or a change made through Ganeti) is named with
 /// how, never touched.
 /// </summary>
-public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePopulation population)
+public sealed class DeclaredInstancesPhase(IInstancePopulation population) : IUpPhase
 {
+    public string Name => "instances";
+
+    public void Run(UpContext up, CancellationToken cancellation) =>
+        up.PopulateTime = Run(up.Manifest, up.Nodes, up.Manifest.Node(up.Session.Roles().Master), cancellation);
+
     /// <summary>The declared instances the configuration of <paramref name="master"/> lacks.</summary>
     public static List<ManifestDeclaredInstance> Missing(ClusterManifest manifest, ManifestNode master) =>
         manifest.DeclaredInstances.Count == 0 ? [] : Missing(manifest, GanetiInstance.ReadAll(master));
@@ -20,7 +26,7 @@ public sealed class DeclaredInstancesPhase(ClusterManifest manifest, IInstancePo
         manifest.DeclaredInstances.Where(i => !existing.ContainsKey(i.Name)).ToList();
 
     /// <summary>Creates what is missing; returns how long that took, or null if nothing was.</summary>
-    public TimeSpan? Run(NodeControl nodes, ManifestNode master, CancellationToken cancellation)
+    private TimeSpan? Run(ClusterManifest manifest, NodeControl nodes, ManifestNode master, CancellationToken cancellation)
     {
         if (manifest.DeclaredInstances.Count == 0)
             return null;

@@ -4,9 +4,11 @@ using System.Net.Sockets;
 using VCluster.Engine;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
+using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
+using VCluster.Tool.Runtime.Processes;
 
-namespace VCluster.Tool.Runtime;
+namespace VCluster.Tool.Runtime.Resources;
 
 /// <summary>The RAPI forwarder as recorded in the run-time state: the process and where it relays to.</summary>
 public sealed record RapiForwarder(int Pid, long StartTime, int Port, string Target)
@@ -15,7 +17,7 @@ public sealed record RapiForwarder(int Pid, long StartTime, int Port, string Tar
 }
 
 /// <summary>The forwarder as status shows it; <see cref="Target"/> is the master it relays to right now.</summary>
-public sealed record RapiStatus(string State, string? Url, int? Pid, string? Target, string User, string CredentialsFile);
+public sealed record RapiStatus(ResourceState State, string? Url, int? Pid, string? Target, string User, string CredentialsFile);
 
 /// <summary>
 /// The cluster's RAPI from the host: a user the tool generates (plain credentials in the
@@ -23,8 +25,10 @@ public sealed record RapiStatus(string State, string? Url, int? Pid, string? Tar
 /// listener outside the sandbox, a socat on 127.0.0.1 that relays each connection into the
 /// sandbox to the master's ganeti-rapi.
 /// </summary>
-public sealed class RapiAccess(ClusterManifest manifest)
+public sealed class RapiAccess(ClusterManifest manifest, IProcessHost host) : IClusterResource
 {
+    public string Name => "RAPI forwarder";
+
     public const string User = "vcluster";
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     // ensure-dirs' mode for pathutils.RAPI_USERS_FILE.
@@ -33,7 +37,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
     public string CredentialsFile => Path.Combine(manifest.Root, "rapi-credentials");
 
     /// <summary>The last port the forwarder listened on: the next up takes it again if it is free.</summary>
-    private string PortFile => Path.Combine(manifest.Sandbox.StateDir, "rapi-port");
+    private string PortFile => ClusterRootLayout.On(manifest.Root, ClusterRootLayout.RapiPort);
 
     public static string Url(int port) => $"https://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
 
@@ -45,16 +49,16 @@ public sealed class RapiAccess(ClusterManifest manifest)
     /// (templates/cluster/rapi-relay.sbn), which finds the master at that moment, so RAPI from
     /// the host follows a master failover.
     /// </summary>
-    private string Relay => Path.Combine(manifest.Sandbox.StateDir, "sandbox", "rapi-relay");
+    private string Relay => ClusterRootLayout.On(manifest.Root, ClusterRootLayout.RapiRelay);
 
     /// <summary>Credentials, users files and forwarder are all in place: up has nothing to do here.</summary>
     public bool IsReady(RuntimeState state) =>
-        state.Rapi is { } forwarder && forwarder.Process.IsAlive && forwarder.Target == Relay
+        state.Rapi is { } forwarder && host.IsAlive(forwarder.Process) && forwarder.Target == Relay
         && ReadCredentials() is { } credentials && File.GetUnixFileMode(CredentialsFile) == OwnerOnly
         && manifest.Nodes.All(n => UsersFileHolds(n, credentials));
 
     /// <summary>Makes the generated user known to every node and the forwarder relay to the master.</summary>
-    public void Ensure(RuntimeState state, LinuxProcess holder)
+    public void Ensure(RuntimeState state, CancellationToken cancellation)
     {
         var credentials = EnsureCredentials();
         // Every node, not only the master: Ganeti keeps the users file the same on all nodes
@@ -71,7 +75,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
             // A rename: ganeti-rapi's inotify watch reloads the file at once (IN_MOVED_TO).
             AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(merged), UsersFileMode);
         }
-        EnsureForwarder(state, holder, Relay);
+        EnsureForwarder(state, state.Sandbox, Relay);
     }
 
     /// <summary>The credentials file, made once (created with mode 0600, never wider) and reused.</summary>
@@ -102,11 +106,11 @@ public sealed class RapiAccess(ClusterManifest manifest)
 
     private void EnsureForwarder(RuntimeState state, LinuxProcess holder, string target)
     {
-        if (state.Rapi is { } current && current.Process.IsAlive && current.Target == target)
+        if (state.Rapi is { } current && host.IsAlive(current.Process) && current.Target == target)
             return;
         // Dead, or started by another version of the tool.
-        StopForwarder(state);
-        var log = Path.Combine(manifest.Sandbox.StateDir, "run", "rapi-forwarder.log");
+        Stop(state);
+        var log = ClusterRootLayout.On(manifest.Root, ClusterRootLayout.Log("rapi-forwarder"));
         var preferred = ReadPort();
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -118,7 +122,7 @@ public sealed class RapiAccess(ClusterManifest manifest)
                 "nsenter", "--preserve-credentials", "--user", "--net", "--target", holder.Pid.ToString(CultureInfo.InvariantCulture), "--",
                 "/bin/sh", target,
             };
-            var pid = Shell.Detached(["socat", $"TCP-LISTEN:{port.ToString(CultureInfo.InvariantCulture)},bind=127.0.0.1,reuseaddr,fork",
+            var pid = host.StartDetached(["socat", $"TCP-LISTEN:{port.ToString(CultureInfo.InvariantCulture)},bind=127.0.0.1,reuseaddr,fork",
                 "EXEC:" + string.Join(' ', inner.Select(SocatEscape))], log);
             if (WaitListening(pid, port) is { } process)
             {
@@ -132,28 +136,31 @@ public sealed class RapiAccess(ClusterManifest manifest)
     }
 
     /// <summary>Stops the forwarder and the connections it relays (its forks share its process group).</summary>
-    public static void StopForwarder(RuntimeState state)
+    public void Stop(RuntimeState state)
     {
         if (state.Rapi is { } forwarder)
         {
             var process = forwarder.Process;
-            process.SignalGroup(LinuxProcess.SigTerm);
-            for (var i = 0; i < 50 && process.IsAlive; i++)
-                Thread.Sleep(20);
-            process.SignalGroup(LinuxProcess.SigKill);
+            host.SignalGroup(process, LinuxProcess.SigTerm);
+            Wait.Until(() => !host.IsAlive(process), TimeSpan.FromSeconds(1), interval: TimeSpan.FromMilliseconds(20));
+            host.SignalGroup(process, LinuxProcess.SigKill);
         }
         state.Rapi = null;
     }
+
+    public ResourceState Probe(RuntimeState? state) =>
+        state?.Rapi is { } forwarder && host.IsAlive(forwarder.Process) ? ResourceState.Running
+        : state is not null && host.IsAlive(state.Sandbox) ? ResourceState.Dead : ResourceState.Stopped;
 
     /// <summary>The forwarder's state; it relays every connection to <paramref name="master"/>, the master right now.</summary>
     public RapiStatus Status(RuntimeState? state, bool running, ManifestNode master)
     {
         // A forwarder outlives a sandbox killed behind the tool's back: shown until up or down stops it.
         var forwarder = state?.Rapi;
-        var alive = forwarder is not null && forwarder.Process.IsAlive;
+        var alive = forwarder is not null && host.IsAlive(forwarder.Process);
         var port = forwarder?.Port ?? ReadPort();
         return new RapiStatus(
-            alive ? "running" : running ? "dead" : "stopped",
+            alive ? ResourceState.Running : running ? ResourceState.Dead : ResourceState.Stopped,
             port is { } p ? Url(p) : null,
             alive ? forwarder!.Pid : null,
             alive ? $"{master.Name} {master.Address}:{master.Daemons.Single(d => d.Name == "ganeti-rapi").Port.ToString(CultureInfo.InvariantCulture)}" : null,
@@ -189,20 +196,18 @@ public sealed class RapiAccess(ClusterManifest manifest)
     }
 
     /// <summary>The forwarder once it listens on 127.0.0.1:<paramref name="port"/>; null if it exited first.</summary>
-    private static LinuxProcess? WaitListening(int pid, int port)
+    private LinuxProcess? WaitListening(int pid, int port)
     {
-        for (var i = 0; i < 100; i++)
-        {
-            if (LinuxProcess.TryRead(pid) is not { } process)
-                return null;
-            var listening = Shell.Run(["ss", "--no-header", "--listening", "--numeric", "--tcp", "--processes", $"sport = :{port.ToString(CultureInfo.InvariantCulture)}"],
-                TimeSpan.FromSeconds(10));
-            if (listening.Output.Contains($"pid={pid.ToString(CultureInfo.InvariantCulture)},", StringComparison.Ordinal))
-                return process;
-            Thread.Sleep(20);
-        }
-        if (LinuxProcess.TryRead(pid) is { } stuck)
-            stuck.Signal(LinuxProcess.SigKill);
+        LinuxProcess? process = null;
+        var listening = Wait.Until(() =>
+            (process = host.TryRead(pid)) is null
+            || host.Run(["ss", "--no-header", "--listening", "--numeric", "--tcp", "--processes", $"sport = :{port.ToString(CultureInfo.InvariantCulture)}"],
+                new RunOptions(TimeSpan.FromSeconds(10))).Output.Contains($"pid={pid.ToString(CultureInfo.InvariantCulture)},", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), interval: TimeSpan.FromMilliseconds(20));
+        if (listening && process is not null)
+            return process;
+        if (process is { } stuck)
+            host.Signal(stuck, LinuxProcess.SigKill);
         return null;
     }
 
