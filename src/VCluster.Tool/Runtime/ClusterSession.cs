@@ -24,6 +24,12 @@ public sealed class ClusterSession(ClusterManifest manifest, IProcessHost host, 
     /// <summary>How long daemons and services may take to answer.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often a wait for the cluster looks again; null: each wait's own (a process needs time to start; a fake host none).</summary>
+    public TimeSpan? PollInterval { get; init; }
+
+    /// <summary>The interval of a wait that would look every <paramref name="usual"/>.</summary>
+    public TimeSpan Poll(TimeSpan usual) => PollInterval ?? usual;
+
     /// <summary>A path of the cluster root's own (<see cref="ClusterRootLayout"/>) on this machine.</summary>
     public string OnHost(string relative) => ClusterRootLayout.On(manifest.Root, relative);
 

@@ -131,7 +131,7 @@ public sealed class NodeControl(ClusterSession session, RuntimeState sandbox)
     {
         Step("waiting for every daemon to answer");
         var missing = NotReady();
-        if (!Wait.Until(() => (missing = NotReady()).Count == 0, timeout, cancellation, TimeSpan.FromMilliseconds(250)))
+        if (!Wait.Until(() => (missing = NotReady()).Count == 0, timeout, cancellation, session.Poll(TimeSpan.FromMilliseconds(250))))
         {
             throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
                 $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {timeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());

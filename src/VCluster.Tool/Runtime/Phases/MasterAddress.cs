@@ -23,7 +23,7 @@ public sealed class MasterAddress(ClusterSession session, RuntimeState state, Ma
     public void Ensure(NodeControl nodes, long? nodedLogBeforeLuxid, CancellationToken cancellation)
     {
         if (nodedLogBeforeLuxid is { } offset)
-            Wait.Until(() => Present() || ActivationAnswered(offset), session.ReadyTimeout, cancellation, TimeSpan.FromMilliseconds(100));
+            Wait.Until(() => Present() || ActivationAnswered(offset), session.ReadyTimeout, cancellation, session.Poll(TimeSpan.FromMilliseconds(100)));
         if (Present())
             return;
         session.Step($"{master.Name}: gnt-cluster activate-master-ip");

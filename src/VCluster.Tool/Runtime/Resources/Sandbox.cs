@@ -45,10 +45,9 @@ public sealed class Sandbox(ClusterManifest manifest, IProcessHost host) : IClus
         host.Signal(state.Sandbox, LinuxProcess.SigKill);
         Wait.Until(() =>
         {
-            var left = host.InUserNamespace(state.SandboxUserNamespace).ToList();
-            foreach (var process in left)
+            foreach (var process in host.InUserNamespace(state.SandboxUserNamespace))
                 host.Signal(process, LinuxProcess.SigKill);
-            return left.Count == 0;
+            return !host.InUserNamespace(state.SandboxUserNamespace).Any();
         }, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(100));
     }
 
