@@ -232,16 +232,9 @@ public sealed class ClusterLifecycleTests
         }
         var job = Curl(repo, rapi, "/2/tags?tag=e2e-rapi", "-X", "PUT").Output.Trim();
         Assert.IsTrue(int.TryParse(job, out _), job);
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        string status;
-        do
-        {
-            status = JsonNode.Parse(Curl(repo, rapi, $"/2/jobs/{job}").Output)!["status"]!.GetValue<string>();
-            if (status is "success" or "error" or "canceled")
-                break;
-            Thread.Sleep(200);
-        }
-        while (DateTime.UtcNow < deadline);
+        var status = "";
+        VCluster.Engine.Wait.Until(() => (status = JsonNode.Parse(Curl(repo, rapi, $"/2/jobs/{job}").Output)!["status"]!.GetValue<string>()) is "success" or "error" or "canceled",
+            TimeSpan.FromMinutes(2), interval: TimeSpan.FromMilliseconds(200));
         Assert.AreEqual("success", status, $"job {job}");
         StringAssert.Contains(Curl(repo, rapi, "/2/tags").Output, "e2e-rapi");
 

@@ -1,3 +1,4 @@
+using VCluster.Engine;
 using System.Text.Json.Nodes;
 using static VCluster.EndToEnd.Tests.OrdinaryUser;
 
@@ -46,13 +47,14 @@ public sealed class WatcherTests
             Assert.AreEqual(0, blocked.ExitCode, blocked.ToString());
             killed = Tool(repo, "exec", "node2", "--", "sh", "-c", "kill -9 $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-confd.pid)");
             Assert.AreEqual(0, killed.ExitCode, killed.ToString());
-            Thread.Sleep(TimeSpan.FromSeconds(15));
+            // Two whole passes of the cron: one that began before the kill may have found confd alive.
+            WaitForPasses(repo, 2);
             Assert.AreEqual("dead", DaemonState(repo, "node2", "ganeti-confd"), "a watcher ran while the master's was blocked");
             Assert.IsTrue(Eventually(() => DaemonState(repo, "node2", "ganeti-confd") == "running"), "the watcher did not come back after the block");
 
             // A node switched off stays off: no cron runs on it.
             Assert.AreEqual(0, Tool(repo, "stop-node", "node2").ExitCode);
-            Thread.Sleep(TimeSpan.FromSeconds(20));
+            WaitForPasses(repo, 2);
             Assert.AreEqual("dead", DaemonState(repo, "node2", "ganeti-noded"));
             Assert.AreEqual(0, Tool(repo, "start-node", "node2").ExitCode);
             Assert.AreEqual("running", DaemonState(repo, "node2", "ganeti-noded"));
@@ -63,16 +65,16 @@ public sealed class WatcherTests
         }
     }
 
-    private static bool Eventually(Func<bool> condition)
+    private static bool Eventually(Func<bool> condition) =>
+        Wait.Until(condition, TimeSpan.FromMinutes(3), interval: TimeSpan.FromSeconds(1));
+
+    /// <summary>Waits until the cluster's cron has finished <paramref name="count"/> more passes over the nodes.</summary>
+    private static void WaitForPasses(string repo, int count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-                return true;
-            Thread.Sleep(1000);
-        }
-        return false;
+        var file = Path.Combine(repo, ".vcluster", "cluster", VCluster.Engine.Layout.ClusterRootLayout.WatcherPasses);
+        int Passes() => int.TryParse(File.ReadAllText(file).Trim(), out var n) ? n : 0;
+        var target = Passes() + count;
+        Assert.IsTrue(Eventually(() => Passes() >= target), $"the cron did not finish {count} passes ({file} says {Passes()})");
     }
 
     private static string DaemonState(string repo, string node, string daemon)

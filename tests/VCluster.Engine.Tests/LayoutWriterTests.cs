@@ -28,7 +28,7 @@ public sealed class LayoutWriterTests
         var first = LayoutWriter.Write(dir.Path, entries);
         Assert.AreEqual(0, first.Unchanged);
         var before = Snapshot(dir.Path);
-        Thread.Sleep(20);
+        VCluster.Tests.Shared.FileClock.WaitPastEverythingIn(dir.Path);
 
         var second = LayoutWriter.Write(dir.Path, entries);
 
@@ -44,7 +44,7 @@ public sealed class LayoutWriterTests
         using var dir = new TempDir();
         LayoutWriter.Write(dir.Path, [FileEntry("a", "1"), FileEntry("b", "1")]);
         var bBefore = File.GetLastWriteTimeUtc(dir.Combine("b"));
-        Thread.Sleep(20);
+        VCluster.Tests.Shared.FileClock.WaitPastEverythingIn(dir.Path);
 
         var result = LayoutWriter.Write(dir.Path, [FileEntry("a", "2", 0b111_101_101), FileEntry("b", "1")]);
 

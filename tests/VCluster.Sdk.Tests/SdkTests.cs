@@ -49,7 +49,7 @@ public sealed class SdkTests
             """);
         Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
         var before = Snapshot(Path.Combine(repo, ".vcluster"));
-        Thread.Sleep(50);
+        VCluster.Tests.Shared.FileClock.WaitPastEverythingIn(Path.Combine(repo, ".vcluster"));
 
         var second = Build(repo, "cluster.proj");
 
@@ -71,8 +71,7 @@ public sealed class SdkTests
             """);
         Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
         // As after an SDK update that changes nothing in the output: an input is newer.
-        Thread.Sleep(50);
-        File.SetLastWriteTimeUtc(template, DateTime.UtcNow);
+        File.SetLastWriteTimeUtc(template, DateTime.UtcNow.AddMinutes(1));
 
         var second = Build(repo, "cluster.proj");
         var third = Build(repo, "cluster.proj");

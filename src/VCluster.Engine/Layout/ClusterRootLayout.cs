@@ -35,6 +35,9 @@ public static class ClusterRootLayout
     public const string SandboxPid = RunDir + "/sandbox.pid";
     public const string Lock = RunDir + "/lock";
     public const string StoppedNodes = RunDir + "/stopped-nodes";
+
+    /// <summary>How many passes over the nodes the cluster's cron has finished since it started (what a test waits for instead of a time).</summary>
+    public const string WatcherPasses = RunDir + "/watcher-passes";
     public const string InstanceDefinitions = RunDir + "/instances";
 
     /// <summary>The RAPI forwarder's last port, taken again while free; QA's working folder.</summary>

@@ -37,7 +37,7 @@ public sealed class ReportCommand : ClusterCommand
         {
             var manifest = LoadManifest();
             folder = Path.GetFullPath(Out ?? Path.Combine(manifest.Root, "report"));
-            using var _ = ClusterLock.Acquire(manifest.Sandbox.StateDir, nameof(ReportCommand), TimeSpan.Zero, cancellation);
+            using var _ = ClusterLock.Acquire(manifest.Root, nameof(ReportCommand), TimeSpan.Zero, cancellation);
             var state = RuntimeState.Load(manifest.Root) is { } s && Host.IsAlive(s.Sandbox) ? s
                 : throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning, $"cluster '{manifest.Name}' is not running; start it with: dotnet vcluster up"));
             report.GanetiVersion = manifest.Ganeti.Version;

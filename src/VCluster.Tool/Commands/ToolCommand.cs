@@ -75,7 +75,7 @@ public abstract class MutatingCommand : ClusterCommand
     protected sealed override int Run(IConsole console, CancellationToken cancellation)
     {
         var manifest = LoadManifest();
-        using var _ = ClusterLock.Acquire(manifest.Sandbox.StateDir, GetType().Name, TimeSpan.FromSeconds(WaitSeconds), cancellation);
+        using var _ = ClusterLock.Acquire(manifest.Root, GetType().Name, TimeSpan.FromSeconds(WaitSeconds), cancellation);
         return Run(manifest, Runtime(manifest, console), console, cancellation);
     }
 

@@ -1,3 +1,4 @@
+using VCluster.Engine.Layout;
 using VCluster.Tool.Runtime.Resources;
 using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
@@ -54,7 +55,7 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
         // (a cache under /tmp, say, it would not see): the suite is copied there.
-        var work = Path.Combine(manifest.Sandbox.StateDir, "qa");
+        var work = ClusterRootLayout.On(manifest.Root, ClusterRootLayout.Qa);
         var inside = Path.Combine(manifest.SandboxRoot, Path.GetRelativePath(manifest.Root, work));
         if (Directory.Exists(work))
             Directory.Delete(work, recursive: true);

@@ -3,6 +3,7 @@ using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using VCluster.Engine;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
 
@@ -67,14 +68,13 @@ public sealed partial class OperationMeter(ClusterManifest manifest, IProcessHos
     {
         var last = TotalLength();
         var quietSince = Stopwatch.StartNew();
-        var limit = Stopwatch.StartNew();
-        while (quietSince.ElapsedMilliseconds < 500 && limit.ElapsedMilliseconds < 60_000)
+        Wait.Until(() =>
         {
-            Thread.Sleep(20);
             var now = TotalLength();
             if (now != last)
                 (last, quietSince) = (now, Stopwatch.StartNew());
-        }
+            return quietSince.ElapsedMilliseconds >= 500;
+        }, TimeSpan.FromMinutes(1), interval: TimeSpan.FromMilliseconds(20));
     }
 
     private long TotalLength() => manifest.Nodes.Sum(n => Length(NodedLog(n)));

@@ -1,4 +1,6 @@
+using VCluster.Engine;
 using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Layout;
 
 namespace VCluster.Tool.Runtime;
 
@@ -12,51 +14,45 @@ public sealed class ClusterLock : IDisposable
 
     private ClusterLock(FileStream stream) => _stream = stream;
 
-    public static ClusterLock Acquire(string stateDir, string command, TimeSpan wait, CancellationToken cancellation)
+    /// <summary>Takes the lock of the cluster whose root is <paramref name="root"/>, waiting up to <paramref name="wait"/> for another command to end.</summary>
+    public static ClusterLock Acquire(string root, string command, TimeSpan wait, CancellationToken cancellation)
     {
-        var path = Path.Combine(stateDir, "run", "lock");
+        var path = ClusterRootLayout.On(root, ClusterRootLayout.Lock);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
+        ClusterLock? taken = null;
+        if (Wait.Until(() => (taken = TryTake(path, command)) is not null, wait, cancellation, TimeSpan.FromMilliseconds(200)))
+            return taken!;
+        string holder;
+        try
         {
-            try
-            {
-                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-                try
-                {
-                    stream.Lock(0, 1);
-                }
-                catch (IOException)
-                {
-                    stream.Dispose();
-                    throw;
-                }
-                stream.SetLength(0);
-                var owner = System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId} {command}\n");
-                stream.Write(owner);
-                stream.Flush();
-                return new ClusterLock(stream);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Task.Delay(200, cancellation).Wait(cancellation);
-            }
-            catch (IOException)
-            {
-                string holder;
-                try
-                {
-                    using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                    holder = new StreamReader(reader).ReadToEnd().Trim();
-                }
-                catch (IOException)
-                {
-                    holder = "another process";
-                }
-                throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterBusy,
-                    $"another vcluster command is working on this cluster (pid and command: {holder}); wait for it, or pass --wait SECONDS"));
-            }
+            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            holder = new StreamReader(reader).ReadToEnd().Trim();
         }
+        catch (IOException)
+        {
+            holder = "another process";
+        }
+        throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterBusy,
+            $"another vcluster command is working on this cluster (pid and command: {holder}); wait for it, or pass --wait SECONDS"));
+    }
+
+    /// <summary>The lock, with this process's pid and command in the file, or null if another process holds it.</summary>
+    private static ClusterLock? TryTake(string path, string command)
+    {
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        try
+        {
+            stream.Lock(0, 1);
+        }
+        catch (IOException)
+        {
+            stream.Dispose();
+            return null;
+        }
+        stream.SetLength(0);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId} {command}\n"));
+        stream.Flush();
+        return new ClusterLock(stream);
     }
 
     public void Dispose() => _stream.Dispose();

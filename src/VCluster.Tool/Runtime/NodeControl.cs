@@ -1,3 +1,4 @@
+using VCluster.Engine;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime.Processes;

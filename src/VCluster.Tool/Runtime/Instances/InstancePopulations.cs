@@ -1,3 +1,4 @@
+using VCluster.Engine.Layout;
 using System.Text.Json.Nodes;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
@@ -32,7 +33,7 @@ public static class InstancePopulations
 
     /// <summary>Where the definitions go for one run: the cluster's run-time state (the sandbox sees it at the same place under its root).</summary>
     public static (string Host, string Sandbox) File(ClusterManifest manifest, string name) =>
-        (Path.Combine(manifest.Root, ".state", "run", "instances", name), Path.Combine(manifest.SandboxRoot, ".state", "run", "instances", name));
+        (Path.Combine(ClusterRootLayout.On(manifest.Root, ClusterRootLayout.InstanceDefinitions), name), Path.Combine(ClusterRootLayout.On(manifest.SandboxRoot, ClusterRootLayout.InstanceDefinitions), name));
 
     public static string Write(ClusterManifest manifest, string name, JsonNode content)
     {

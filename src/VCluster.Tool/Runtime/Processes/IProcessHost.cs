@@ -1,3 +1,4 @@
+using VCluster.Engine;
 using VCluster.Engine.Manifest;
 
 namespace VCluster.Tool.Runtime.Processes;

@@ -1,3 +1,4 @@
+using VCluster.Engine;
 using System.Globalization;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Layout;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace VCluster.Tool.Runtime;
+namespace VCluster.Engine;
 
 /// <summary>Waiting for a condition: every wait of the runtime goes through here, with its timeout.</summary>
 public static class Wait
