@@ -82,3 +82,16 @@ public sealed class RpcTimeDilationTests
         return double.Parse(fields[0], CultureInfo.InvariantCulture);
     }
 }
+
+[TestClass]
+public sealed class RpcTimeDilationDocsTests
+{
+    [TestMethod]
+    public void TheDefaultInWordsIsTheOneTheCodeUsesAndTheReadmeStatesIt()
+    {
+        Assert.AreEqual($"{RpcTimeDilation.MinimumSeconds} s, or {RpcTimeDilation.SecondsPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture)} s per node where more",
+            RpcTimeDilation.DefaultInWords);
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "../../../../../README.md"));
+        StringAssert.Contains(readme, $"| `VClusterRpcConnectTimeout` | {RpcTimeDilation.DefaultInWords} |");
+    }
+}

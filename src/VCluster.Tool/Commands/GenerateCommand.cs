@@ -35,7 +35,7 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--no-monitoring", Description = "Nodes without Ganeti's monitoring daemon, as Ganeti built with --disable-monitoring (less CPU and memory per node).")]
     public bool NoMonitoring { get; set; }
 
-    [Option("--rpc-connect-timeout <SECONDS>", Description = "Seconds an RPC may take to connect (default: 30, or 0.15 per node where more).")]
+    [Option("--rpc-connect-timeout <SECONDS>", Description = "Seconds an RPC may take to connect (default: " + RpcTimeDilation.DefaultInWords + ").")]
     public string? RpcConnectTimeout { get; set; }
 
     [Option("--watcher-interval <SECONDS>", Description = "Seconds between ganeti-watcher runs on every node (default: 300, as cron; 0: never).")]
