@@ -89,8 +89,8 @@ public sealed class RpcTimeDilationDocsTests
     [TestMethod]
     public void TheDefaultInWordsIsTheOneTheCodeUsesAndTheReadmeStatesIt()
     {
-        Assert.AreEqual($"{RpcTimeDilation.MinimumSeconds} s, or {RpcTimeDilation.SecondsPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture)} s per node where more",
-            RpcTimeDilation.DefaultInWords);
+        var computed = $"{RpcTimeDilation.MinimumSeconds} s, or {RpcTimeDilation.SecondsPerNode.ToString(System.Globalization.CultureInfo.InvariantCulture)} s per node where more";
+        Assert.AreEqual(RpcTimeDilation.DefaultInWords, computed);
         var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "../../../../../README.md"));
         StringAssert.Contains(readme, $"| `VClusterRpcConnectTimeout` | {RpcTimeDilation.DefaultInWords} |");
     }

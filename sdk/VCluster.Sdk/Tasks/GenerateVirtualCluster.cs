@@ -1,6 +1,5 @@
 using Microsoft.Build.Framework;
 using VCluster.Engine;
-using VCluster.Engine.Ganeti;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 
@@ -33,45 +32,31 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
 
     public void Cancel() => _cancel.Cancel();
 
+    /// <summary>The project's declaration as the engine takes it (<see cref="ClusterInputs"/>).</summary>
+    public ClusterInputs Inputs() => new()
+    {
+        Name = Name,
+        Root = Root,
+        Network = Network,
+        NodeCount = NodeCount,
+        InstanceCount = InstanceCount,
+        EnableMetad = EnableMetad,
+        Monitoring = Monitoring,
+        RpcConnectTimeout = RpcConnectTimeout,
+        WatcherInterval = WatcherInterval,
+        DurableWrites = DurableWrites,
+        SourceFile = ProjectFile is { Length: > 0 } project ? project : null,
+        Nodes = Nodes.Select(Item).ToList(),
+        Instances = Instances.Select(Item).ToList(),
+        Templates = Templates.Select(Item).ToList(),
+        TemplatesDirectory = TemplatesDirectory,
+        GanetiRoot = GanetiRoot,
+        CacheDirectory = CacheDirectory,
+    };
+
     protected override void Run()
     {
-        var spec = new ClusterSpec
-        {
-            Name = Name,
-            Root = Root,
-            Network = Network,
-            NodeCount = NodeCount,
-            InstanceCount = InstanceCount,
-            EnableMetad = EnableMetad,
-            Monitoring = Monitoring,
-            RpcConnectTimeout = RpcConnectTimeout,
-            WatcherInterval = WatcherInterval,
-            DurableWrites = DurableWrites,
-            SourceFile = ProjectFile,
-            Nodes = Nodes.Select(n => new NodeSpec
-            {
-                Name = n.ItemSpec,
-                Address = Meta(n, "Address"),
-                Master = Meta(n, "Master"),
-                MemoryMiB = Meta(n, "MemoryMiB"),
-                Cpus = Meta(n, "Cpus"),
-                DiskGiB = Meta(n, "DiskGiB"),
-            }).ToList(),
-            Instances = Instances.Select(i => InstanceSpec.FromMetadata(i.ItemSpec, i.GetMetadata)).ToList(),
-            Templates = Templates.Select(t => new TemplateSpec
-            {
-                Source = t.GetMetadata("FullPath"),
-                Output = t.GetMetadata("OutputPath"),
-                Scope = string.Equals(t.GetMetadata("Scope"), "cluster", StringComparison.OrdinalIgnoreCase) ? TemplateScope.Cluster : TemplateScope.Node,
-                Mode = Meta(t, "Mode"),
-            }).ToList(),
-        };
-        var result = ClusterGenerator.Generate(spec, new GenerationOptions
-        {
-            TemplatesDirectory = TemplatesDirectory,
-            GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
-            CacheDirectory = string.IsNullOrEmpty(CacheDirectory) ? GanetiInstallation.UserCacheDirectory() : CacheDirectory,
-        }, _cancel.Token);
+        var result = Inputs().Generate(_cancel.Token);
         ManifestPath = result.ManifestPath;
         // dotnet vcluster, run in the project's folder, finds the cluster wherever its root is.
         ClusterDirectory.Remember(Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, result.Plan.Name, result.ManifestPath);
@@ -81,5 +66,5 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             result.Layout.Pruned, result.Elapsed.TotalMilliseconds);
     }
 
-    private static string? Meta(ITaskItem item, string name) => item.GetMetadata(name) is { Length: > 0 } value ? value : null;
+    private static DeclaredItem Item(ITaskItem item) => new(item.ItemSpec, item.GetMetadata);
 }

@@ -126,19 +126,8 @@ public sealed class InstanceSpec
     /// </summary>
     public static InstanceSpec Parse(string text)
     {
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        var name = colon < 0 ? text : text[..colon];
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var pair in colon < 0 ? [] : text[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = equals < 0 ? pair : pair[..equals].Trim();
-            if (equals < 0 || !MetadataNames.Contains(key, StringComparer.OrdinalIgnoreCase))
-                throw new Diagnostics.VClusterException(new Diagnostics.VClusterDiagnostic(Diagnostics.ErrorCodes.InvalidInstance,
-                    $"--instance '{text}': '{pair}' is not Key=Value with a key of {string.Join(", ", MetadataNames)}"));
-            values[key] = pair[(equals + 1)..].Trim();
-        }
-        return FromMetadata(name, key => values.GetValueOrDefault(key));
+        var item = DeclaredItem.Parse(text, MetadataNames, "--instance");
+        return FromMetadata(item.Name, item.Metadata);
     }
 }
 

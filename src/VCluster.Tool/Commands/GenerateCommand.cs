@@ -41,27 +41,30 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--watcher-interval <SECONDS>", Description = "Seconds between ganeti-watcher runs on every node (default: 300, as cron; 0: never).")]
     public string? WatcherInterval { get; set; }
 
+    [Option("--enable-metad", Description = "Run Ganeti's metadata daemon on every node, as VClusterEnableMetad does.")]
+    public bool EnableMetad { get; set; }
+
+    /// <summary>The options as the engine takes them (<see cref="ClusterInputs"/>), the same as the SDK's task gives.</summary>
+    public ClusterInputs Inputs() => new()
+    {
+        Name = Name,
+        Root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name)),
+        Network = Network,
+        NodeCount = Nodes,
+        InstanceCount = Instances,
+        EnableMetad = EnableMetad,
+        Monitoring = !NoMonitoring,
+        RpcConnectTimeout = RpcConnectTimeout,
+        WatcherInterval = WatcherInterval,
+        DurableWrites = DurableWrites,
+        Instances = DeclaredInstances.Select(d => DeclaredItem.Parse(d, InstanceSpec.MetadataNames, "--instance")).ToList(),
+        TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
+        GanetiRoot = GanetiRoot,
+    };
+
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
-        var root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
-        var result = ClusterGenerator.Generate(new ClusterSpec
-        {
-            Name = Name,
-            Root = root,
-            Network = Network,
-            NodeCount = Nodes,
-            InstanceCount = Instances,
-            Instances = DeclaredInstances.Select(InstanceSpec.Parse).ToList(),
-            DurableWrites = DurableWrites,
-            Monitoring = !NoMonitoring,
-            RpcConnectTimeout = RpcConnectTimeout,
-            WatcherInterval = WatcherInterval,
-        }, new GenerationOptions
-        {
-            TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
-            GanetiRoot = GanetiRoot,
-            CacheDirectory = VCluster.Engine.Ganeti.GanetiInstallation.UserCacheDirectory() ?? Path.Combine(root, ".state", "cache"),
-        }, cancellation);
+        var result = Inputs().Generate(cancellation);
         ClusterDirectory.Remember(Directory.GetCurrentDirectory(), result.Plan.Name, result.ManifestPath);
         console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
             $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");
