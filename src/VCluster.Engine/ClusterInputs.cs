@@ -68,6 +68,9 @@ public sealed class ClusterInputs
     /// <summary>Where the Ganeti probe's result is kept; null or empty: the user's cache, else the cluster root's.</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>Where generation says how long its parts took (<see cref="IGenerationLog"/>).</summary>
+    public IGenerationLog? Log { get; init; }
+
     public ClusterSpec ToSpec() => new()
     {
         Name = Name,
@@ -106,6 +109,7 @@ public sealed class ClusterInputs
         GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
         CacheDirectory = !string.IsNullOrEmpty(CacheDirectory) ? CacheDirectory
             : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Root), ClusterRootLayout.CacheDir),
+        Log = Log,
     };
 
     public GenerationResult Generate(CancellationToken cancellation) => ClusterGenerator.Generate(ToSpec(), ToOptions(), cancellation);

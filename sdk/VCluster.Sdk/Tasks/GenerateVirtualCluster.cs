@@ -52,7 +52,14 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = GanetiRoot,
         CacheDirectory = CacheDirectory,
+        Log = new BuildLog(Log),
     };
+
+    /// <summary>Generation's timings as low-importance messages: a detailed build (-v:d) shows them.</summary>
+    private sealed class BuildLog(Microsoft.Build.Utilities.TaskLoggingHelper log) : IGenerationLog
+    {
+        public void Trace(string message) => log.LogMessage(MessageImportance.Low, "VCluster: {0}", message);
+    }
 
     protected override void Run()
     {

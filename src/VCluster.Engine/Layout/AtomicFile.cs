@@ -38,7 +38,7 @@ public static partial class AtomicFile
                 write(stream);
             }
             // The umask narrowed the create mode; the declared mode is what the node must see.
-            if (mode is not null && Layout.LayoutWriter.NeedsChmod(mode.Value))
+            if (mode is not null && Layout.FileModes.NeedsChmod(mode.Value))
                 File.SetUnixFileMode(temp, mode.Value);
             return new StagedFile(temp, path, File.GetLastWriteTimeUtc(temp));
         }

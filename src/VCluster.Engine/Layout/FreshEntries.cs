@@ -20,7 +20,7 @@ internal static partial class FreshEntries
     {
         if (MakeDirectory(path, (uint)mode) != 0)
             throw Failure("mkdir", path);
-        if (LayoutWriter.NeedsChmod(mode))
+        if (FileModes.NeedsChmod(mode))
             System.IO.File.SetUnixFileMode(path, mode);
     }
 
@@ -38,7 +38,7 @@ internal static partial class FreshEntries
             throw Failure("open", path);
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         RandomAccess.Write(handle, content, 0);
-        if (LayoutWriter.NeedsChmod(mode))
+        if (FileModes.NeedsChmod(mode))
             System.IO.File.SetUnixFileMode(handle, mode);
         return System.IO.File.GetLastWriteTimeUtc(handle);
     }

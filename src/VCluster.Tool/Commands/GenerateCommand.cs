@@ -60,7 +60,14 @@ public sealed class GenerateCommand : ToolCommand
         Instances = DeclaredInstances.Select(d => DeclaredItem.Parse(d, InstanceSpec.MetadataNames, "--instance")).ToList(),
         TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
         GanetiRoot = GanetiRoot,
+        Log = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1" ? new StandardErrorLog() : null,
     };
+
+    /// <summary>Generation's timings on standard error, with VCLUSTER_TRACE=1.</summary>
+    private sealed class StandardErrorLog : IGenerationLog
+    {
+        public void Trace(string message) => Console.Error.WriteLine($"trace: {message}");
+    }
 
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
