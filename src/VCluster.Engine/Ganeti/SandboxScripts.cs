@@ -13,10 +13,11 @@ public static class SandboxScripts
     /// <summary>bulk_join.py: many nodes into a fresh cluster at once (see the script).</summary>
     public const string BulkJoin = "bulk_join.py";
 
-    /// <summary>populate.py: many instances into a cluster at once (see the script).</summary>
+    /// <summary>populate.py: many instances into a cluster at once (see the script), with its two modules beside it.</summary>
     public const string Populate = "populate.py";
 
-    public static IReadOnlyList<(string Name, byte[] Content)> All { get; } = [(BulkJoin, Read(BulkJoin)), (Populate, Read(Populate))];
+    public static IReadOnlyList<(string Name, byte[] Content)> All { get; } =
+        [.. new[] { BulkJoin, Populate, "populate_agents.py", "populate_wconfd.py" }.Select(name => (name, Read(name)))];
 
     private static byte[] Read(string name)
     {
