@@ -390,3 +390,25 @@ public sealed class GenerationTests
         StringAssert.Contains(error.Message, "2.16");
     }
 }
+
+[TestClass]
+public sealed class GanetiProbeTests
+{
+    /// <summary>The probe's result is typed: every path a caller reads is a member, and a result without one is refused (a cached one is probed again).</summary>
+    [TestMethod]
+    public void TheProbeResultIsTypedAndAResultWithoutAPathIsRefused()
+    {
+        using var dir = new TempDir();
+        var ganeti = VCluster.Engine.Ganeti.GanetiInstallation.Discover("/", dir.Path);
+        Assert.AreEqual("/var/run/ganeti", ganeti.Paths.RunDir);
+        Assert.AreEqual(ganeti.Paths.RunDir, ganeti.Paths.ByName()["runDir"]);
+        var cached = Directory.GetFiles(dir.Path, "ganeti-*.json").Single();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(cached))!;
+
+        json["paths"]!.AsObject().Remove("runDir");
+
+        Assert.ThrowsExactly<System.Text.Json.JsonException>(() => VCluster.Engine.Ganeti.GanetiProbe.Parse(json.ToJsonString()));
+        File.WriteAllText(cached, json.ToJsonString());
+        Assert.AreEqual("/var/run/ganeti", VCluster.Engine.Ganeti.GanetiInstallation.Discover("/", dir.Path).Paths.RunDir, "probed again");
+    }
+}

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VCluster.Engine.Diagnostics;
@@ -19,21 +16,19 @@ public sealed class GanetiInstallation
     public static readonly Version MinimumVersion = new(3, 0);
     public static readonly Version MaximumVersionExclusive = new(3, 1);
 
-    private GanetiInstallation(string installRoot, string shareDir, JsonObject probe)
+    private GanetiInstallation(string installRoot, string shareDir, GanetiProbeResult probe)
     {
         InstallRoot = installRoot;
         ShareDir = shareDir;
         VersionDir = Path.GetFileName(shareDir);
-        Version = probe["version"]!.GetValue<string>();
+        Version = probe.Version;
         LibDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/lib/ganeti");
         SbinDir = Path.Combine(installRoot, "usr/lib/ganeti", VersionDir, "usr/sbin");
         Python = ReadInterpreter(Path.Combine(shareDir, "gnt-cluster"));
-        PythonVersion = probe["python"]?.GetValue<string>() ?? "3";
-        Constants = probe["constants"]!.AsObject();
-        Paths = probe["paths"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        EnsureDirs = probe["ensureDirs"]!.AsArray()
-            .Select(e => new EnsureDirsEntry(e!["path"]!.GetValue<string>(), e["kind"]!.GetValue<string>(), e["mode"]!.GetValue<int>()))
-            .ToList();
+        PythonVersion = probe.Python;
+        Constants = probe.Constants;
+        Paths = probe.Paths;
+        EnsureDirs = probe.EnsureDirs;
     }
 
     public string InstallRoot { get; }
@@ -63,7 +58,7 @@ public sealed class GanetiInstallation
     public JsonObject Constants { get; }
 
     /// <summary>Paths as the installed pathutils computes them without GANETI_ROOTDIR.</summary>
-    public IReadOnlyDictionary<string, string> Paths { get; }
+    public GanetiPaths Paths { get; }
 
     /// <summary>What the installed ensure-dirs would create or fix, in its order.</summary>
     public IReadOnlyList<EnsureDirsEntry> EnsureDirs { get; }
@@ -118,7 +113,7 @@ public sealed class GanetiInstallation
                 $"Ganeti {string.Join(", ", candidates.Select(Path.GetFileName))} under '{installRoot}' is not supported; " +
                 $"VCluster.Sdk supports {MinimumVersion.Major}.{MinimumVersion.Minor}.x (Debian bookworm's ganeti-3.0)"));
 
-        var probe = LoadProbe(supported, cacheDirectory);
+        var probe = GanetiProbe.Load(supported, ReadInterpreter(Path.Combine(supported, "gnt-cluster")), cacheDirectory);
         var installation = new GanetiInstallation(installRoot, supported, probe);
         foreach (var required in new[] { installation.LibDir, installation.SbinDir })
         {
@@ -130,101 +125,7 @@ public sealed class GanetiInstallation
         return installation;
     }
 
-    private static JsonObject LoadProbe(string shareDir, string? cacheDirectory)
-    {
-        var script = ReadProbeScript();
-        var key = Fingerprint(shareDir, script);
-        var cacheFile = cacheDirectory is null ? null : Path.Combine(cacheDirectory, $"ganeti-{key}.json");
-        if (cacheFile is not null && File.Exists(cacheFile))
-        {
-            try
-            {
-                return JsonNode.Parse(File.ReadAllText(cacheFile))!.AsObject();
-            }
-            catch (JsonException)
-            {
-                // A damaged cache entry is simply probed again.
-            }
-        }
-
-        var python = ReadInterpreter(Path.Combine(shareDir, "gnt-cluster"));
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("-");
-        start.ArgumentList.Add(shareDir);
-        start.Environment.Remove("GANETI_ROOTDIR");
-        start.Environment.Remove("GANETI_HOSTNAME");
-        start.Environment.Remove("PYTHONPATH");
-        // Ganeti lists some paths from sets (ensure-dirs' ssconf files): a fixed hash seed
-        // gives one order, so a probe run again (the cache key covers the installation's file
-        // times) gives the same result, and generation the same files.
-        start.Environment["PYTHONHASHSEED"] = "0";
-        string output, error;
-        int exitCode;
-        try
-        {
-            using var process = Process.Start(start)!;
-            process.StandardInput.Write(script);
-            process.StandardInput.Close();
-            var stderrTask = process.StandardError.ReadToEndAsync();
-            output = process.StandardOutput.ReadToEnd();
-            error = stderrTask.Result;
-            process.WaitForExit();
-            exitCode = process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
-                $"cannot run Ganeti's Python interpreter '{python}': {e.Message}. Install it with: sudo apt-get install python3"));
-        }
-        if (exitCode != 0)
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiNotInstalled,
-                $"the Ganeti installation in '{shareDir}' cannot be imported by {python} (exit {exitCode}): {LastLines(error, 5)}. " +
-                "Install its dependencies with: sudo apt-get install ganeti-3.0"));
-
-        var probe = JsonNode.Parse(output)!.AsObject();
-        if (cacheFile is not null)
-        {
-            try
-            {
-                Directory.CreateDirectory(cacheDirectory!);
-                AtomicFile.WriteAllBytes(cacheFile, Encoding.UTF8.GetBytes(output), null);
-            }
-            catch (IOException)
-            {
-                // The cache only saves time.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return probe;
-    }
-
-    private static string Fingerprint(string shareDir, string script)
-    {
-        var text = new StringBuilder(shareDir).Append('\n').Append(script);
-        foreach (var file in FingerprintFiles(shareDir))
-        {
-            var info = new FileInfo(file);
-            text.Append('\n').Append(file).Append(' ').Append(info.Exists ? $"{info.Length} {info.LastWriteTimeUtc.Ticks}" : "-");
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
-    }
-
-    private static string ReadProbeScript()
-    {
-        using var stream = typeof(GanetiInstallation).Assembly.GetManifestResourceStream("VCluster.Engine.ganeti-probe.py")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    private static string ReadInterpreter(string script)
+    internal static string ReadInterpreter(string script)
     {
         try
         {
@@ -238,9 +139,6 @@ public sealed class GanetiInstallation
         }
         return "/usr/bin/python3";
     }
-
-    private static string LastLines(string text, int count) =>
-        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(count));
 }
 
 /// <summary>One path of the installed ensure-dirs: kind is "dir", "file" or "queue".</summary>

@@ -76,9 +76,9 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         // the shared-file folder is where the cluster's shared folder is mounted.
         list.Directory(_sandbox.FileStorageDir.TrimStart('/'), DirMode);
         list.Directory(_sandbox.SharedFileStorageDir.TrimStart('/'), DirMode);
-        list.Directory(ganeti.Paths["exportDir"].TrimStart('/'), DirMode);
-        list.Directory(ganeti.Paths["lockDir"].TrimStart('/'), DirMode);
-        list.Directory(ganeti.Paths["backupDir"].TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths.ExportDir.TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths.LockDir.TrimStart('/'), DirMode);
+        list.Directory(ganeti.Paths.BackupDir.TrimStart('/'), DirMode);
         list.Directory("etc/ganeti", DirMode);
         list.Directory("etc/default", DirMode);
         list.Directory("dev", DirMode);

@@ -36,7 +36,7 @@ public static class DaemonCatalog
         var constants = ganeti.Constants;
         var ip = node.Address.ToString();
         var sbin = Path.Combine(node.Prefix, "sbin");
-        var runDir = node.Root + ganeti.Paths["runDir"];
+        var runDir = node.Root + ganeti.Paths.RunDir;
         var daemons = new List<DaemonPlan>
         {
             // --no-mlock: an unprivileged noded cannot lock its memory.
@@ -63,13 +63,13 @@ public static class DaemonCatalog
             }
             string? socket = name switch
             {
-                "ganeti-luxid" => node.Root + ganeti.Paths["querySocket"],
-                "ganeti-wconfd" => node.Root + ganeti.Paths["socketDir"] + "/ganeti-wconfd",
+                "ganeti-luxid" => node.Root + ganeti.Paths.QuerySocket,
+                "ganeti-wconfd" => node.Root + ganeti.Paths.SocketDir + "/ganeti-wconfd",
                 _ => null,
             };
             var logBase = constants["DAEMONS_LOGBASE"]?[name]?.GetValue<string>() ?? name.Replace("ganeti-", "");
             return new DaemonPlan(name, Path.Combine(sbin, name), args, role, protocol, port, socket,
-                node.Root + ganeti.Paths["logDir"] + "/" + logBase + ".log",
+                node.Root + ganeti.Paths.LogDir + "/" + logBase + ".log",
                 runDir + "/" + name + ".pid", variable);
         }
     }

@@ -34,8 +34,8 @@ public sealed record SandboxLayout(string StorageMount, string FileStorageDir, s
             installedDefault.StartsWith(DefaultStorageMount + "/", StringComparison.Ordinal) ? installedDefault : fallback;
         return new SandboxLayout(
             DefaultStorageMount,
-            Under(ganeti.Paths["defaultFileStorageDir"], "/srv/ganeti/file-storage"),
-            Under(ganeti.Paths["defaultSharedFileStorageDir"], "/srv/ganeti/shared-file-storage"),
+            Under(ganeti.Paths.DefaultFileStorageDir, "/srv/ganeti/file-storage"),
+            Under(ganeti.Paths.DefaultSharedFileStorageDir, "/srv/ganeti/shared-file-storage"),
             Path.Combine(plan.SandboxRoot, "shared-file-storage"),
             DefaultBridge);
     }

@@ -131,7 +131,7 @@ public sealed class TemplateModel
             ["users"] = new ScriptArray(users.Where(u => u != "root")),
             ["groups"] = new ScriptArray(groups.Where(g => g != "root")),
             ["constants"] = constants,
-            ["paths"] = ScriptObject.From(ganeti.Paths.ToDictionary(p => Snake(p.Key), p => (object)p.Value)),
+            ["paths"] = ScriptObject.From(ganeti.Paths.ByName().ToDictionary(p => Snake(p.Key), p => (object)p.Value)),
             ["files"] = files,
         };
     }
