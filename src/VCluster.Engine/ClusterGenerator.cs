@@ -70,7 +70,7 @@ public static class ClusterGenerator
             SharedFileStorageDir = layout.SharedFileStorageDir,
             SharedFolder = layout.SharedFolder,
             Bridge = layout.Bridge,
-            BinDir = Path.Combine(plan.SandboxRoot, "bin"),
+            BinDir = NodeEnvironment.BinDir(plan),
             StateDir = ClusterRootLayout.On(plan.Root, ClusterRootLayout.StateDir),
             Setup = Path.Combine(plan.Root, SandboxSetupPath),
             Watcher = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.Watcher),
@@ -109,8 +109,8 @@ public static class ClusterGenerator
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
-                Environment = NodeEnvironment(n, sandbox, MaxHostEntries(plan), plan.Preload, RpcTimeDilation.ConnectTimeout(plan, ganeti)),
-                Path = [sandbox.BinDir, Path.Combine(n.Prefix, "sbin"), Path.Combine(n.Prefix, "lib", "ganeti", "tools"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
+                Environment = NodeEnvironment.Of(n, plan, ganeti).ToDictionary(),
+                Path = [.. NodeEnvironment.PathOf(n, plan)],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon
                 {
                     Name = d.Name,
@@ -129,28 +129,4 @@ public static class ClusterGenerator
                 i.MemoryMiB, i.Cpus, i.DiskGiB, i.Node, i.Secondary, i.Running ? ManifestDeclaredInstance.Up : ManifestDeclaredInstance.Down, i.Os)).ToList(),
         };
     }
-
-    /// <summary>
-    /// nss_wrapper keeps host entries in a fixed-size table (100 by default, and every name
-    /// and address takes one): size it for the cluster's hosts map, with room to spare.
-    /// </summary>
-    public static int MaxHostEntries(ClusterPlan plan) => Math.Max(1000, 4 * (plan.Nodes.Count + plan.Instances.Count + plan.DeclaredInstances.Count + 1));
-
-    /// <summary>What makes a process one virtual node, inside the sandbox: Ganeti's own variables plus nss_wrapper's.</summary>
-    public static Dictionary<string, string> NodeEnvironment(NodePlan node, ManifestSandbox sandbox, int maxHostEntries, string preload, int rpcConnectTimeout) => new()
-    {
-        [RpcTimeDilation.Variable] = rpcConnectTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["NSS_WRAPPER_MAX_HOSTENTS"] = maxHostEntries.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["GANETI_ROOTDIR"] = node.SandboxRoot,
-        ["GANETI_HOSTNAME"] = node.Name,
-        ["HOME"] = Path.Combine(node.SandboxRoot, "root"),
-        // luxid runs jobs with its own PYTHONPATH but keeps this: the user site's .pth file puts
-        // the node's installation first, so job code sees the node's constants too.
-        ["PYTHONUSERBASE"] = Path.Combine(node.Prefix, "pyuser"),
-        ["LD_PRELOAD"] = preload,
-        ["NSS_WRAPPER_PASSWD"] = Path.Combine(node.SandboxRoot, "etc", "vcluster", "passwd"),
-        ["NSS_WRAPPER_GROUP"] = sandbox.Group,
-        ["NSS_WRAPPER_HOSTNAME"] = node.Name,
-        ["VCLUSTER_NODE"] = node.Name,
-    };
 }

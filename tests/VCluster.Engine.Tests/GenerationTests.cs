@@ -412,3 +412,26 @@ public sealed class GanetiProbeTests
         Assert.AreEqual("/var/run/ganeti", VCluster.Engine.Ganeti.GanetiInstallation.Discover("/", dir.Path).Paths.RunDir, "probed again");
     }
 }
+
+[TestClass]
+public sealed class NodeEnvironmentTests
+{
+    /// <summary>The node environment is defined once: what a node's cmd exports is what the manifest records, no more, no less.</summary>
+    [TestMethod]
+    public void ANodesCmdExportsExactlyTheEnvironmentTheManifestRecords()
+    {
+        using var dir = new TempDir();
+        var result = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), NodeCount = "2" }, TestSupport.Options(dir.Combine("cache")));
+        var manifest = VCluster.Engine.Manifest.ClusterManifest.Load(result.ManifestPath);
+        foreach (var node in manifest.Nodes)
+        {
+            var exports = File.ReadAllLines(Path.Combine(node.Root, "cmd"))
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l, "^export ([A-Z_]+)=\"(.*)\"$")).Where(m => m.Success)
+                .Select(m => (m.Groups[1].Value, m.Groups[2].Value))
+                .Where(e => e.Item1 is not ("VCLUSTER_SANDBOX" or "VCLUSTER_MOUNTS")) // how cmd enters the sandbox and the node's mounts
+                .ToList();
+            var expected = node.Environment.Select(e => (e.Key, e.Value)).Append(("PATH", string.Join(':', node.Path))).ToList();
+            CollectionAssert.AreEquivalent(expected, exports, node.Name);
+        }
+    }
+}

@@ -35,7 +35,7 @@ public sealed class TemplateModel
             // something runs on the machine itself, outside the sandbox.
             ["root"] = plan.SandboxRoot,
             ["nodes_dir"] = plan.SandboxNodesDirectory,
-            ["bin_dir"] = Path.Combine(plan.SandboxRoot, "bin"),
+            ["bin_dir"] = NodeEnvironment.BinDir(plan),
             ["sandbox_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.SandboxDir),
             ["state_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.StateDir),
             // The run-time files the generated scripts read (the tool writes them).
@@ -55,7 +55,7 @@ public sealed class TemplateModel
             ["enter_node"] = Path.Combine(plan.SandboxRoot, NodePreload.Folder, NodeEntry.ProgramName),
             ["rpc_connect_timeout"] = RpcTimeDilation.ConnectTimeout(plan, ganeti),
             ["watcher_interval"] = plan.WatcherInterval,
-            ["max_host_entries"] = ClusterGenerator.MaxHostEntries(plan),
+            ["max_host_entries"] = NodeEnvironment.MaxHostEntries(plan),
             ["storage_mount"] = sandbox.StorageMount,
             ["file_storage_dir"] = sandbox.FileStorageDir,
             ["shared_file_storage_dir"] = sandbox.SharedFileStorageDir,
@@ -86,6 +86,8 @@ public sealed class TemplateModel
             ["root"] = node.SandboxRoot,
             ["host_root"] = node.Root,
             ["prefix"] = node.Prefix,
+            ["environment"] = new ScriptArray(NodeEnvironment.Of(node, plan, ganeti).Select(v => new ScriptObject { ["name"] = v.Key, ["value"] = v.Value })),
+            ["path"] = string.Join(':', NodeEnvironment.PathOf(node, plan)),
             ["is_master"] = node.IsMaster,
             ["memory_mib"] = node.MemoryMiB,
             ["cpus"] = node.Cpus,
