@@ -47,7 +47,7 @@ public sealed class NodeEntryTests
 
     private static (int Exit, string Output, string Error) Enter(string[] arguments)
     {
-        var program = Path.Combine(AppContext.BaseDirectory, NodeEntry.ProgramName);
+        var program = NativeParts.PathOf(NodeEntry.ProgramName);
         Assert.IsTrue(File.Exists(program), program);
         // Root of a user namespace of its own, as a node's processes are in the sandbox.
         var start = new ProcessStartInfo("unshare", ["--user", "--map-root-user", "--", program, .. arguments])
@@ -57,5 +57,22 @@ public sealed class NodeEntryTests
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output.Result, error);
+    }
+}
+
+[TestClass]
+public sealed class NativePartsTests
+{
+    [TestMethod]
+    public void NativePartsLieBesideTheEngineByRuntimeIdentifierAndAnotherArchitectureIsACodedError()
+    {
+        Assert.IsTrue(File.Exists(NativeParts.PathOf(NodePreload.LibraryName)), NativeParts.PathOf(NodePreload.LibraryName));
+        Assert.AreEqual("linux-arm64", NativeParts.Identifier(System.Runtime.InteropServices.Architecture.Arm64));
+        var other = NativeParts.ThisMachine == "linux-x64" ? "linux-arm64" : "linux-x64";
+
+        var error = TestSupport.SingleError(() => NativeParts.Read(NodeEntry.ProgramName, other), VCluster.Engine.Diagnostics.ErrorCodes.NativePartsMissing);
+
+        StringAssert.Contains(error.Message, $"this machine is {other}");
+        StringAssert.Contains(error.Message, $"built for {NativeParts.ThisMachine} only");
     }
 }

@@ -45,7 +45,7 @@ public sealed class RpcTimeDilationTests
     [TestMethod]
     public void ItRaisesTheConnectTimeoutCurlIsGiven()
     {
-        var library = Path.Combine(AppContext.BaseDirectory, NodePreload.LibraryName);
+        var library = NativeParts.PathOf(NodePreload.LibraryName);
         Assert.IsTrue(File.Exists(library), library);
         Assert.IsGreaterThanOrEqualTo(5.5, HandshakeTimeout(library, dilated: 6));
         Assert.IsLessThan(5.5, HandshakeTimeout(library, dilated: null), "without the variable the library changes nothing");

@@ -36,7 +36,7 @@ public sealed class SysrqTriggerTests
 
     private static string[] PythonWithTheLibrary()
     {
-        var library = Path.Combine(AppContext.BaseDirectory, NodePreload.LibraryName);
+        var library = NativeParts.PathOf(NodePreload.LibraryName);
         Assert.IsTrue(File.Exists(library), library);
         var start = new ProcessStartInfo("python3", ["-c", Probe]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["LD_PRELOAD"] = library;

@@ -42,4 +42,5 @@ public static class ErrorCodes
     public const string UnsupportedDiskTemplate = "VCS0037";
     public const string InstancesDoNotFit = "VCS0038";
     public const string PopulateFailed = "VCS0039";
+    public const string NativePartsMissing = "VCS0040";
 }

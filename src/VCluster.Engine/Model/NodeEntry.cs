@@ -11,5 +11,5 @@ public static class NodeEntry
     public const string ProgramName = "vcluster-enter-node";
 
     /// <summary>The program as built beside the engine.</summary>
-    public static byte[] ReadProgram() => NodePreload.ReadBesideEngine(ProgramName);
+    public static byte[] ReadProgram() => NativeParts.Read(ProgramName);
 }

@@ -1,5 +1,3 @@
-using VCluster.Engine.Diagnostics;
-
 namespace VCluster.Engine.Model;
 
 /// <summary>
@@ -18,16 +16,6 @@ public static class NodePreload
     /// <summary>Where generation puts the library, relative to the cluster root.</summary>
     public const string Folder = Layout.ClusterRootLayout.NativeDir;
 
-    /// <summary>The library as built beside the engine.</summary>
-    public static byte[] ReadLibrary() => ReadBesideEngine(LibraryName);
-
-    /// <summary>A file of Native/ as built beside the engine (VCluster.Engine.csproj).</summary>
-    internal static byte[] ReadBesideEngine(string name)
-    {
-        var path = Path.Combine(Path.GetDirectoryName(typeof(NodePreload).Assembly.Location)!, name);
-        if (!File.Exists(path))
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.WriteFailed,
-                $"{name} is missing beside the engine ({path}): the SDK or the tool was packed without it"));
-        return File.ReadAllBytes(path);
-    }
+    /// <summary>The library as built for this machine (<see cref="NativeParts"/>).</summary>
+    public static byte[] ReadLibrary() => NativeParts.Read(LibraryName);
 }
