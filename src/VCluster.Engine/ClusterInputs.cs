@@ -35,26 +35,15 @@ public sealed record DeclaredItem(string Name, Func<string, string?> Metadata)
 }
 
 /// <summary>
-/// What a cluster's declaration gives, as text, whoever reads it: the SDK's task from MSBuild
-/// properties and items, the tool's <c>generate</c> from its options. Both turn it into a
-/// <see cref="ClusterSpec"/> and <see cref="GenerationOptions"/> here and nowhere else, so
-/// the two cannot drift.
+/// What a cluster's declaration gives, whoever reads it: the SDK's task from MSBuild
+/// properties and items, the tool's <c>generate</c> from its options. The declared values
+/// come as a <see cref="ClusterSpec"/> without its items; the items, as declared, are turned
+/// into the spec's here, and the generation options made, nowhere else, so the two cannot drift.
 /// </summary>
 public sealed class ClusterInputs
 {
-    public string Name { get; init; } = ClusterSpec.DefaultName;
-    public required string Root { get; init; }
-    public string Network { get; init; } = ClusterSpec.DefaultNetwork;
-    public string? NodeCount { get; init; }
-    public string? InstanceCount { get; init; }
-    public bool EnableMetad { get; init; }
-    public bool Monitoring { get; init; } = true;
-    public string? RpcConnectTimeout { get; init; }
-    public string? WatcherInterval { get; init; }
-    public bool DurableWrites { get; init; }
-
-    /// <summary>The project file, for errors' locations; null from the command line.</summary>
-    public string? SourceFile { get; init; }
+    /// <summary>The declared values (name, root, counts, switches); its node, instance and template lists are the items'.</summary>
+    public required ClusterSpec Cluster { get; init; }
 
     public IReadOnlyList<DeclaredItem> Nodes { get; init; } = [];
     public IReadOnlyList<DeclaredItem> Instances { get; init; } = [];
@@ -71,19 +60,8 @@ public sealed class ClusterInputs
     /// <summary>Where generation says how long its parts took (<see cref="IGenerationLog"/>).</summary>
     public IGenerationLog? Log { get; init; }
 
-    public ClusterSpec ToSpec() => new()
+    public ClusterSpec ToSpec() => Cluster with
     {
-        Name = Name,
-        Root = Root,
-        Network = Network,
-        NodeCount = NodeCount,
-        InstanceCount = InstanceCount,
-        EnableMetad = EnableMetad,
-        Monitoring = Monitoring,
-        RpcConnectTimeout = RpcConnectTimeout,
-        WatcherInterval = WatcherInterval,
-        DurableWrites = DurableWrites,
-        SourceFile = SourceFile,
         Nodes = Nodes.Select(n => new NodeSpec
         {
             Name = n.Name,
@@ -108,7 +86,7 @@ public sealed class ClusterInputs
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
         CacheDirectory = !string.IsNullOrEmpty(CacheDirectory) ? CacheDirectory
-            : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Root), ClusterRootLayout.CacheDir),
+            : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Cluster.Root), ClusterRootLayout.CacheDir),
         Log = Log,
     };
 

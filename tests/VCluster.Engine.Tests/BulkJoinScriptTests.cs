@@ -110,15 +110,5 @@ public sealed class BulkJoinScriptTests
         return output.Result;
     }
 
-    private static string Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return output.Result + error;
-    }
+    private static string Run(string file, params string[] args) => VCluster.Tests.Shared.TestProcess.Run(file, args).Output;
 }

@@ -60,13 +60,7 @@ public sealed class VersionTests
 
     private static Result Run(string file, IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return new Result(process.ExitCode, output.Result + error);
+        var (exitCode, output) = VCluster.Tests.Shared.TestProcess.Run(file, args);
+        return new Result(exitCode, output);
     }
 }

@@ -35,17 +35,20 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     /// <summary>The project's declaration as the engine takes it (<see cref="ClusterInputs"/>).</summary>
     public ClusterInputs Inputs() => new()
     {
-        Name = Name,
-        Root = Root,
-        Network = Network,
-        NodeCount = NodeCount,
-        InstanceCount = InstanceCount,
-        EnableMetad = EnableMetad,
-        Monitoring = Monitoring,
-        RpcConnectTimeout = RpcConnectTimeout,
-        WatcherInterval = WatcherInterval,
-        DurableWrites = DurableWrites,
-        SourceFile = ProjectFile is { Length: > 0 } project ? project : null,
+        Cluster = new ClusterSpec
+        {
+            Name = Name,
+            Root = Root,
+            Network = Network,
+            NodeCount = NodeCount,
+            InstanceCount = InstanceCount,
+            EnableMetad = EnableMetad,
+            Monitoring = Monitoring,
+            RpcConnectTimeout = RpcConnectTimeout,
+            WatcherInterval = WatcherInterval,
+            DurableWrites = DurableWrites,
+            SourceFile = ProjectFile is { Length: > 0 } project ? project : null,
+        },
         Nodes = Nodes.Select(Item).ToList(),
         Instances = Instances.Select(Item).ToList(),
         Templates = Templates.Select(Item).ToList(),

@@ -5,7 +5,7 @@ namespace VCluster.Engine.Model;
 /// Numbers stay strings here so that a bad value is reported with its location, not thrown
 /// by a parser far from the project file.
 /// </summary>
-public sealed class ClusterSpec
+public sealed record ClusterSpec
 {
     public const string DefaultName = "cluster";
     public const string DefaultNetwork = "192.0.2.0/24";

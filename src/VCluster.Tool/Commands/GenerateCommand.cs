@@ -47,16 +47,19 @@ public sealed class GenerateCommand : ToolCommand
     /// <summary>The options as the engine takes them (<see cref="ClusterInputs"/>), the same as the SDK's task gives.</summary>
     public ClusterInputs Inputs() => new()
     {
-        Name = Name,
-        Root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name)),
-        Network = Network,
-        NodeCount = Nodes,
-        InstanceCount = Instances,
-        EnableMetad = EnableMetad,
-        Monitoring = !NoMonitoring,
-        RpcConnectTimeout = RpcConnectTimeout,
-        WatcherInterval = WatcherInterval,
-        DurableWrites = DurableWrites,
+        Cluster = new ClusterSpec
+        {
+            Name = Name,
+            Root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name)),
+            Network = Network,
+            NodeCount = Nodes,
+            InstanceCount = Instances,
+            EnableMetad = EnableMetad,
+            Monitoring = !NoMonitoring,
+            RpcConnectTimeout = RpcConnectTimeout,
+            WatcherInterval = WatcherInterval,
+            DurableWrites = DurableWrites,
+        },
         Instances = DeclaredInstances.Select(d => DeclaredItem.Parse(d, InstanceSpec.MetadataNames, "--instance")).ToList(),
         TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
         GanetiRoot = GanetiRoot,
