@@ -70,8 +70,12 @@ public sealed class SdkTests
             </Project>
             """);
         Assert.AreEqual(0, Build(repo, "cluster.proj").ExitCode);
-        // As after an SDK update that changes nothing in the output: an input is newer.
-        File.SetLastWriteTimeUtc(template, DateTime.UtcNow.AddMinutes(1));
+        // As after an SDK update that changes nothing in the output: an input is newer than
+        // the last generation's stamp (set back, rather than the input forward: the next
+        // generation's stamp must be newer than every input again).
+        var stamp = Path.Combine(repo, "obj/vcluster/generated.stamp");
+        Assert.IsTrue(File.Exists(stamp), stamp);
+        File.SetLastWriteTimeUtc(stamp, File.GetLastWriteTimeUtc(template).AddMinutes(-1));
 
         var second = Build(repo, "cluster.proj");
         var third = Build(repo, "cluster.proj");
