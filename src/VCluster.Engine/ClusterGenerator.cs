@@ -116,7 +116,7 @@ public static class ClusterGenerator
                     Name = d.Name,
                     Executable = d.Executable,
                     Arguments = [.. d.Arguments],
-                    Role = d.Role switch { DaemonRole.Master => "master", DaemonRole.MasterCandidates => "masterCandidates", _ => "allNodes" },
+                    Role = d.Role,
                     Protocol = d.Protocol,
                     Port = d.Port,
                     Socket = d.Socket,

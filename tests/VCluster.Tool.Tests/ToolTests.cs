@@ -55,14 +55,14 @@ public sealed class QaTests
             ">>>> 2026-12-01 20:22:18.335822 time=0:00:04.558203 <function TestInstanceDeviceNames at 0x7f4a462420c0>",
         ]);
         Assert.HasCount(4, results);
-        Assert.AreEqual(new QaResult("TestInstanceDeviceNames", "", QaResult.Failed, 4.558203,
+        Assert.AreEqual(new QaResult("TestInstanceDeviceNames", "", QaOutcome.Failed, 4.558203,
             "Command 'gnt-instance modify' on node node1 failed, exit code 1"), results[3]);
         results.RemoveAt(3);
-        Assert.AreEqual(new QaResult("TestClusterVerify", "Verify cluster", QaResult.Passed, 12.5, null), results[0]);
-        Assert.AreEqual(QaResult.Failed, results[1].Outcome);
+        Assert.AreEqual(new QaResult("TestClusterVerify", "Verify cluster", QaOutcome.Passed, 12.5, null), results[0]);
+        Assert.AreEqual(QaOutcome.Failed, results[1].Outcome);
         Assert.AreEqual("Command 'gnt-node info' failed: 1", results[1].Message);
         Assert.AreEqual(60, results[1].Seconds);
-        Assert.AreEqual(QaResult.Skipped, results[2].Outcome);
+        Assert.AreEqual(QaOutcome.Skipped, results[2].Outcome);
         Assert.AreEqual("TestNodeVolumes", results[2].Name);
         StringAssert.Contains(results[2].Message, "node-volumes");
 

@@ -137,7 +137,7 @@ public sealed class ManifestDaemon
     public List<string> Arguments { get; set; } = [];
 
     /// <summary>allNodes, masterCandidates or master.</summary>
-    public string Role { get; set; } = "";
+    public Model.DaemonRole Role { get; set; }
     public string? Protocol { get; set; }
     public int Port { get; set; }
     public string? Socket { get; set; }

@@ -4,11 +4,12 @@ using VCluster.Engine.Ganeti;
 namespace VCluster.Engine.Model;
 
 /// <summary>Where a daemon runs: on every node, on master candidates, or on the master only.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DaemonRole>))]
 public enum DaemonRole
 {
-    AllNodes,
-    MasterCandidates,
-    Master,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("allNodes")] AllNodes,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("masterCandidates")] MasterCandidates,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("master")] Master,
 }
 
 /// <summary>One Ganeti daemon of a node, with the arguments that make it a virtual node's daemon.</summary>

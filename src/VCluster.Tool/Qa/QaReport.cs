@@ -5,11 +5,13 @@ using System.Xml.Linq;
 namespace VCluster.Tool.Qa;
 
 /// <summary>One QA test as the suite reported it.</summary>
-public sealed record QaResult(string Name, string Description, string Outcome, double Seconds, string? Message)
+public sealed record QaResult(string Name, string Description, QaOutcome Outcome, double Seconds, string? Message);
+
+public enum QaOutcome
 {
-    public const string Passed = "passed";
-    public const string Failed = "failed";
-    public const string Skipped = "skipped";
+    Passed,
+    Failed,
+    Skipped,
 }
 
 /// <summary>
@@ -47,7 +49,7 @@ public static partial class QaReport
                 var rest = outcome.Groups["rest"].Value;
                 var split = failed ? rest.IndexOf(": ", StringComparison.Ordinal) : -1;
                 results.Add(new QaResult(outcome.Groups["name"].Value, split >= 0 ? rest[..split] : rest,
-                    failed ? QaResult.Failed : QaResult.Passed, 0, split >= 0 ? rest[(split + 2)..] : null));
+                    failed ? QaOutcome.Failed : QaOutcome.Passed, 0, split >= 0 ? rest[(split + 2)..] : null));
             }
             else if (Duration().Match(line) is { Success: true } duration && results.Count > 0 && results[^1].Name == duration.Groups["name"].Value)
             {
@@ -61,7 +63,7 @@ public static partial class QaReport
                 var desc = skip.Groups["desc"].Value;
                 var named = Regex.Match(desc, @"^\[(?<name>[^\]]+)\] (?<rest>.*)$");
                 results.Add(new QaResult(named.Success ? named.Groups["name"].Value : desc, named.Success ? named.Groups["rest"].Value : desc,
-                    QaResult.Skipped, 0, $"switched off: {skip.Groups["tests"].Value}"));
+                    QaOutcome.Skipped, 0, $"switched off: {skip.Groups["tests"].Value}"));
             }
         }
         return results;
@@ -74,16 +76,16 @@ public static partial class QaReport
         return new(new XElement("testsuite",
             new XAttribute("name", suite),
             new XAttribute("tests", results.Count + leftOut.Count),
-            new XAttribute("failures", results.Count(r => r.Outcome == QaResult.Failed)),
-            new XAttribute("skipped", results.Count(r => r.Outcome == QaResult.Skipped) + leftOut.Count),
+            new XAttribute("failures", results.Count(r => r.Outcome == QaOutcome.Failed)),
+            new XAttribute("skipped", results.Count(r => r.Outcome == QaOutcome.Skipped) + leftOut.Count),
             new XAttribute("time", results.Sum(r => r.Seconds).ToString("F1", CultureInfo.InvariantCulture)),
             results.Select(r => new XElement("testcase",
                 new XAttribute("classname", suite), new XAttribute("name", $"{r.Name}: {r.Description}"),
                 new XAttribute("time", r.Seconds.ToString("F1", CultureInfo.InvariantCulture)),
                 r.Outcome switch
                 {
-                    QaResult.Failed => new XElement("failure", new XAttribute("message", r.Message ?? "")),
-                    QaResult.Skipped => new XElement("skipped", new XAttribute("message", r.Message ?? "")),
+                    QaOutcome.Failed => new XElement("failure", new XAttribute("message", r.Message ?? "")),
+                    QaOutcome.Skipped => new XElement("skipped", new XAttribute("message", r.Message ?? "")),
                     _ => null,
                 })),
             leftOut.Select(t => new XElement("testcase",

@@ -97,9 +97,9 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         var command = Sandbox.Enter(state.Sandbox, ["env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json")]);
         var (exitCode, results) = RunAndFollow(command, log, cancellation);
 
-        var failed = results.Where(r => r.Outcome == QaResult.Failed).ToList();
-        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] QA: {results.Count(r => r.Outcome == QaResult.Passed)} passed, {failed.Count} failed, " +
-            $"{results.Count(r => r.Outcome == QaResult.Skipped)} switched off, {leftOut.Count} left out on virtual clusters (docs/qa.md)");
+        var failed = results.Where(r => r.Outcome == QaOutcome.Failed).ToList();
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] QA: {results.Count(r => r.Outcome == QaOutcome.Passed)} passed, {failed.Count} failed, " +
+            $"{results.Count(r => r.Outcome == QaOutcome.Skipped)} switched off, {leftOut.Count} left out on virtual clusters (docs/qa.md)");
         foreach (var r in failed)
             progress.WriteLine($"  FAILED {r.Name}: {r.Message}");
         if (junit is not null)
@@ -127,8 +127,8 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
             {
                 writer.WriteLine(line);
                 lines.Add(line);
-                foreach (var result in QaReport.Parse([line]).Where(r => r.Outcome != QaResult.Skipped))
-                    progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {result.Outcome.ToUpperInvariant(),-7} {result.Name}{(result.Message is { } m ? ": " + m : "")}");
+                foreach (var result in QaReport.Parse([line]).Where(r => r.Outcome != QaOutcome.Skipped))
+                    progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {result.Outcome.ToString().ToUpperInvariant(),-7} {result.Name}{(result.Message is { } m ? ": " + m : "")}");
             }
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);

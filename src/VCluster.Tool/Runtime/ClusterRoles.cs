@@ -1,4 +1,5 @@
 using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
 
 namespace VCluster.Tool.Runtime;
 
@@ -23,8 +24,8 @@ public sealed record ClusterRoles(string Master, IReadOnlySet<string> Candidates
     public IReadOnlyList<ManifestDaemon> DaemonsOf(ManifestNode node) =>
         node.Daemons.Where(d => d.Role switch
         {
-            "master" => node.Name == Master,
-            "masterCandidates" => Candidates.Contains(node.Name),
+            DaemonRole.Master => node.Name == Master,
+            DaemonRole.MasterCandidates => Candidates.Contains(node.Name),
             _ => true,
         }).ToList();
 

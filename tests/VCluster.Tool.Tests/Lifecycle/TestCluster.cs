@@ -1,6 +1,7 @@
 using System.Globalization;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
 using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Tests.Lifecycle;
@@ -68,7 +69,7 @@ public sealed class TestCluster : IDisposable
         var name = $"node{index.ToString(CultureInfo.InvariantCulture)}";
         var address = $"192.0.2.{(index + 1).ToString(CultureInfo.InvariantCulture)}";
         var root = Path.Combine(Root, "nodes", name);
-        ManifestDaemon Daemon(string daemon, string role, string log, string? protocol = null, int port = 0, string? socket = null) => new()
+        ManifestDaemon Daemon(string daemon, DaemonRole role, string log, string? protocol = null, int port = 0, string? socket = null) => new()
         {
             Name = daemon,
             Executable = $"/mnt/nodes/{name}/prefix/sbin/{daemon}",
@@ -90,12 +91,12 @@ public sealed class TestCluster : IDisposable
             // In the order the generator lists them, which is the order daemon-util starts them.
             Daemons =
             [
-                Daemon("ganeti-noded", "allNodes", "node-daemon.log", "tcp", 1811),
-                Daemon("ganeti-wconfd", "master", "wconf-daemon.log", socket: "ganeti-wconfd"),
-                Daemon("ganeti-rapi", "master", "rapi-daemon.log", "tcp", 5080),
-                Daemon("ganeti-luxid", "master", "luxi-daemon.log", socket: "ganeti-query"),
-                Daemon("ganeti-confd", "masterCandidates", "conf-daemon.log", "udp", 1814),
-                Daemon("ganeti-mond", "allNodes", "monitoring-daemon.log", "tcp", 1815),
+                Daemon("ganeti-noded", DaemonRole.AllNodes, "node-daemon.log", "tcp", 1811),
+                Daemon("ganeti-wconfd", DaemonRole.Master, "wconf-daemon.log", socket: "ganeti-wconfd"),
+                Daemon("ganeti-rapi", DaemonRole.Master, "rapi-daemon.log", "tcp", 5080),
+                Daemon("ganeti-luxid", DaemonRole.Master, "luxi-daemon.log", socket: "ganeti-query"),
+                Daemon("ganeti-confd", DaemonRole.MasterCandidates, "conf-daemon.log", "udp", 1814),
+                Daemon("ganeti-mond", DaemonRole.AllNodes, "monitoring-daemon.log", "tcp", 1815),
             ],
         };
     }

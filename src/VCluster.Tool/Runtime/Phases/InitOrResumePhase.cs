@@ -31,7 +31,7 @@ public sealed class InitOrResumePhase : IUpPhase
         }
         var others = up.Manifest.Nodes.Where(n => n.Name != up.Master.Name && roles.Members.Contains(n.Name)).ToList();
         up.Nodes.ForEachNode(others, "starting node daemons",
-            n => up.Nodes.StartDaemons(n, n.Daemons.Where(d => d.Role == "allNodes").Select(d => d.Name), cancellation), cancellation);
+            n => up.Nodes.StartDaemons(n, n.Daemons.Where(d => d.Role == DaemonRole.AllNodes).Select(d => d.Name), cancellation), cancellation);
         var masterIp = new MasterAddress(up.Session, up.Running, up.Master);
         var nodedLog = masterIp.NodedLogLength();
         var started = up.Nodes.StartDaemons(up.Master, roles.DaemonsOf(up.Master).Select(d => d.Name), cancellation);
