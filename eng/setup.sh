@@ -9,6 +9,12 @@ packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop 
           libnss-wrapper libeatmydata1 socat dnsmasq-base util-linux iproute2 openssh-client procps
           iptables   # Ganeti's QA sets up its firewall rules on the master
           curl python3-ganeti-rapi openssl)   # the last three: RAPI from the host and certificate checks in the tests
+# The native parts are built for both Linux architectures .NET and Debian share: the other
+# one's with Debian's cross compiler (src/VCluster.Engine/VCluster.Engine.csproj).
+case "$(dpkg --print-architecture)" in
+  amd64) packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+  arm64) packages+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
+esac
 # What needs root runs as root, through sudo for a user who has it. A user without sudo gets
 # the commands to ask an administrator for.
 sudo=""
