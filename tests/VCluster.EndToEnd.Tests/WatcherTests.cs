@@ -43,7 +43,9 @@ public sealed class WatcherTests
             // While the master's watcher is blocked (gnt-cluster renew-crypto holds its lock
             // while it stops and restarts every node's daemons), no node's watcher restarts one.
             var blocked = Tool(repo, "exec", "node1", "--", "sh", "-c",
-                "setsid flock -x /mnt/nodes/node1/var/lock/ganeti-watcher.lock sleep 60 </dev/null >/dev/null 2>&1 & sleep 1");
+                "setsid flock -x /mnt/nodes/node1/var/lock/ganeti-watcher.lock sleep 60 </dev/null >/dev/null 2>&1 & " +
+                // until the exclusive lock is held: a shared one can no longer be had
+                "while flock -n -s /mnt/nodes/node1/var/lock/ganeti-watcher.lock true; do sleep 0.05; done");
             Assert.AreEqual(0, blocked.ExitCode, blocked.ToString());
             killed = Tool(repo, "exec", "node2", "--", "sh", "-c", "kill -9 $(cat /mnt/nodes/node2/var/run/ganeti/ganeti-confd.pid)");
             Assert.AreEqual(0, killed.ExitCode, killed.ToString());
