@@ -29,7 +29,7 @@ public sealed class ClusterStatusReader(ClusterSession session, ClusterResources
         var listeners = running ? Sandbox.Listeners(session.Host, state!.Sandbox) : [];
         var roles = session.Roles();
         var nodes = manifest.Nodes
-            .Select(node => new NodeStatus(node.Name, node.Address, node.Name == roles.Master, resources.Node(node).Daemons(running ? state : null, listeners)))
+            .Select(node => new NodeStatus(node.Name, node.Address, node.Name == roles.Master, resources.Node(node).Daemons(running ? state : null, listeners, roles)))
             .ToList();
         var rapi = resources.Forwarder.Status(state, running, manifest.Node(roles.Master));
         var problems = new List<string>();

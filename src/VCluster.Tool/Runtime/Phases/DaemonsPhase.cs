@@ -7,8 +7,8 @@ public sealed class DaemonsPhase : IUpPhase
 
     public void Run(UpContext up, CancellationToken cancellation)
     {
-        var master = up.Session.Roles().Master;
-        up.Nodes.ForEachNode(up.Manifest.Nodes.Where(n => n.Name != master), "starting daemons",
-            n => up.Resources.Node(n).Ensure(up.Running, cancellation), cancellation);
+        var roles = up.Session.Roles();
+        up.Nodes.ForEachNode(up.Manifest.Nodes.Where(n => n.Name != roles.Master), "starting daemons",
+            n => up.Resources.Node(n).Ensure(up.Running, roles, cancellation), cancellation);
     }
 }

@@ -18,8 +18,11 @@ public sealed class NodeDaemons(ClusterSession session, ManifestNode node) : ICl
 
     private IProcessHost Host => session.Host;
 
-    public void Ensure(RuntimeState state, CancellationToken cancellation) =>
-        session.Nodes(state).StartDaemons(node, session.Roles().DaemonsOf(node).Select(d => d.Name), cancellation);
+    public void Ensure(RuntimeState state, CancellationToken cancellation) => Ensure(state, session.Roles(), cancellation);
+
+    /// <summary>Starts the daemons <paramref name="roles"/> (read once for all nodes) call for.</summary>
+    public void Ensure(RuntimeState state, ClusterRoles roles, CancellationToken cancellation) =>
+        session.Nodes(state).StartDaemons(node, roles.DaemonsOf(node).Select(d => d.Name), cancellation);
 
     /// <summary>A clean shutdown: SIGTERM, and SIGKILL to what lives after 15 s.</summary>
     public void Stop(RuntimeState state) => Stop(state, LinuxProcess.SigTerm);
@@ -41,15 +44,15 @@ public sealed class NodeDaemons(ClusterSession session, ManifestNode node) : ICl
 
     public ResourceState Probe(RuntimeState? state)
     {
-        var daemons = Daemons(state, state is null ? [] : Sandbox.Listeners(Host, state.Sandbox));
+        var daemons = Daemons(state, state is null ? [] : Sandbox.Listeners(Host, state.Sandbox), session.Roles());
         return daemons.Where(d => d.State != ResourceState.NotNeeded).Select(d => d.State).DefaultIfEmpty(ResourceState.Stopped).Max();
     }
 
-    /// <summary>Each daemon's state; <paramref name="listeners"/> are the sandbox's listening sockets.</summary>
-    public IReadOnlyList<DaemonStatus> Daemons(RuntimeState? state, IReadOnlySet<string> listeners)
+    /// <summary>Each daemon's state; <paramref name="listeners"/> are the sandbox's listening sockets, <paramref name="roles"/> the cluster's (both read once for all nodes).</summary>
+    public IReadOnlyList<DaemonStatus> Daemons(RuntimeState? state, IReadOnlySet<string> listeners, ClusterRoles roles)
     {
         var running = state is not null && Host.IsAlive(state.Sandbox);
-        var expected = running ? session.Roles().DaemonsOf(node).Select(d => d.Name).ToHashSet() : [];
+        var expected = running ? roles.DaemonsOf(node).Select(d => d.Name).ToHashSet() : [];
         return node.Daemons.Select(d =>
         {
             var process = running ? Host.OfDaemon(d, state!.SandboxUserNamespace, state.SandboxProc) : null;
