@@ -116,6 +116,14 @@ public sealed class UserspaceLvmTests
         node.Ok($"  Physical volume {Pv1} not changed\n  0 physical volumes changed / 1 physical volume not changed\n",
             "pvchange", "-x", "n", Pv1);
         node.Ok("  Volume group \"xenvg\" is already consistent.\n", "vgreduce", "--removemissing", "xenvg");
+        var (code, output, error) = node.Run("lvreduce", "-f", "-L-4m", "xenvg/lv2");
+        Assert.AreEqual(0, code, error);
+        Assert.AreEqual("  Size of logical volume xenvg/lv2 changed from 1004.00 MiB (251 extents) to 1000.00 MiB (250 extents).\n" +
+                        "  Logical volume xenvg/lv2 successfully resized.\n", output);
+        Assert.AreEqual("  WARNING: Reducing active logical volume to 1000.00 MiB.\n  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n", error);
+        Assert.AreEqual(1000L << 20, new FileInfo(node.Combine("lvm", "dev", "xenvg", "lv2")).Length);
+        node.Fails(5, "  Do you really want to remove active logical volume xenvg/lv2? [y/n]: [n]\n  Logical volume xenvg/lv2 not removed.\n",
+            "lvremove", "xenvg/lv2");
         node.Ok("  Logical volume \"lv1\" successfully removed.\n  Logical volume \"lv2\" successfully removed.\n",
             "lvremove", "-f", "xenvg/lv1", "/dev/xenvg/lv2");
         node.Ok("", "lvs");
