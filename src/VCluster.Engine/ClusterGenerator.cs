@@ -98,6 +98,10 @@ public static class ClusterGenerator
                 Python = ganeti.Python,
             },
             Sandbox = sandbox,
+            DiskTemplates = [.. plan.DiskTemplates],
+            Lvm = plan.VolumeGroup is { } volumeGroup
+                ? new ManifestLvm { VolumeGroup = volumeGroup, Program = Path.Combine(NodeEnvironment.BinDir(plan), UserspaceLvm.Program) }
+                : null,
             Nodes = plan.Nodes.Select(n => new ManifestNode
             {
                 Name = n.Name,
@@ -109,6 +113,7 @@ public static class ClusterGenerator
                 MemoryMiB = n.MemoryMiB,
                 Cpus = n.Cpus,
                 DiskGiB = n.DiskGiB,
+                PhysicalVolumes = plan.VolumeGroup is null ? 0 : n.PhysicalVolumes,
                 Environment = NodeEnvironment.Of(n, plan, ganeti).ToDictionary(),
                 Path = [.. NodeEnvironment.PathOf(n, plan)],
                 Daemons = DaemonCatalog.For(n, plan, ganeti).Select(d => new ManifestDaemon

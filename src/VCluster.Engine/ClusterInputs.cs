@@ -70,6 +70,7 @@ public sealed class ClusterInputs
             MemoryMiB = n["MemoryMiB"],
             Cpus = n["Cpus"],
             DiskGiB = n["DiskGiB"],
+            PhysicalVolumes = n["PhysicalVolumes"],
         }).ToList(),
         Instances = Instances.Select(i => InstanceSpec.FromMetadata(i.Name, i.Metadata)).ToList(),
         Templates = Templates.Select(t => new TemplateSpec

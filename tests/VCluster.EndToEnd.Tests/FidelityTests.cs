@@ -46,7 +46,7 @@ public sealed partial class FidelityTests
         foreach (var row in nodes)
         {
             var (memory, cpus, disk) = Declared[row[0]];
-            CollectionAssert.AreEqual(new[] { memory, memory, cpus, disk * 1024, disk * 1024 }, row[1..].Select(Number).ToArray(), string.Join('|', row));
+            CollectionAssert.AreEqual(new[] { memory, memory, cpus, VolumeGroupMiB(disk), VolumeGroupMiB(disk) }, row[1..].Select(Number).ToArray(), string.Join('|', row));
         }
 
         // hspace sees those sizes: totals, the largest node, and a capacity for the standard
@@ -54,13 +54,13 @@ public sealed partial class FidelityTests
         var hspace = Values(Gnt("hspace", "-L", "--machine-readable"));
         Assert.AreEqual("16384", hspace["HTS_CLUSTER_MEM"]);
         Assert.AreEqual("16", hspace["HTS_CLUSTER_CPU"]);
-        Assert.AreEqual((400 * 1024).ToString(CultureInfo.InvariantCulture), hspace["HTS_CLUSTER_DSK"]);
+        Assert.AreEqual(Declared.Values.Sum(d => VolumeGroupMiB(d.DiskGiB)).ToString(CultureInfo.InvariantCulture), hspace["HTS_CLUSTER_DSK"]);
         Assert.AreEqual("8192", hspace["HTS_INI_MNODE_MEM_AVAIL"]);
         var capacity = Number(hspace["HTS_ALLOC_INSTANCES"]);
         Assert.IsInRange(48, (16384 - 8192) / 128, capacity, "standard instances hspace can place");
 
         // hail places by size: 3000 MiB fits only big and mid; 9000 MiB fits no node.
-        var placed = Gnt("gnt-instance", "add", "-I", "hail", "-t", "file", "--disk", "0:size=64m", "-B", "memory=3000M",
+        var placed = Gnt("gnt-instance", "add", "-I", "hail", "-t", "plain", "--disk", "0:size=64m", "-B", "memory=3000M",
             "-o", "noop", "--no-name-check", "--no-ip-check", "inst1");
         var chosen = HailChoice().Match(placed).Groups[1].Value;
         CollectionAssert.Contains(new[] { "big", "mid" }, chosen, placed);
@@ -69,20 +69,20 @@ public sealed partial class FidelityTests
         Assert.AreNotEqual(0, tooBig.ExitCode, tooBig.ToString());
         StringAssert.Contains(tooBig.Output, "FailMem: 4", tooBig.ToString());
 
-        // The instance's memory and its disk count on its node only; the disk is in that node's tree.
+        // The instance's memory and its disk count on its node only; its volume is in that node's tree.
         var after = Table(Gnt("gnt-node", "list", "--no-headers", "--units=m", "--separator=|", "-o", "name,mfree,dfree"));
         foreach (var row in after)
         {
             var (memory, _, disk) = Declared[row[0]];
             var mine = row[0] == chosen;
             Assert.AreEqual(mine ? memory - 3000 : memory, Number(row[1]), $"{row[0]} free memory");
-            Assert.AreEqual(mine ? disk * 1024 - 64 : disk * 1024, Number(row[2]), $"{row[0]} free disk");
+            Assert.AreEqual(mine ? VolumeGroupMiB(disk) - 64 : VolumeGroupMiB(disk), Number(row[2]), $"{row[0]} free disk");
         }
         var cluster = Path.Combine(repo, ".vcluster/cluster");
         foreach (var node in Declared.Keys)
-            Assert.AreEqual(node == chosen, Directory.Exists(Path.Combine(cluster, "nodes", node, "srv/ganeti/file-storage/inst1")), node);
+            Assert.AreEqual(node == chosen ? 1 : 0, Directory.GetFiles(Path.Combine(cluster, "nodes", node, "lvm/dev/xenvg")).Length, node);
 
-        // Export of a file instance to another node, and import as a new instance on a third.
+        // Export of the plain instance to another node, and import as a file instance on a third.
         var exportNode = chosen == "big" ? "mid" : "big";
         Gnt("gnt-backup", "export", "--long-sleep", "-n", exportNode, "inst1");
         StringAssert.Contains(Gnt("gnt-backup", "list", "--no-headers"), "inst1");
@@ -134,6 +134,9 @@ public sealed partial class FidelityTests
             return run.Output;
         }
     }
+
+    /// <summary>A node's volume group (its disk as Ganeti reports it): DiskGiB less LVM's 1-MiB metadata area, in whole 4-MiB extents.</summary>
+    private static int VolumeGroupMiB(int diskGiB) => (diskGiB * 1024 - 1) / 4 * 4;
 
     private static int Number(string text) => (int)double.Parse(text.Trim(), CultureInfo.InvariantCulture);
 

@@ -109,7 +109,7 @@ public sealed class DeclaredInstanceTests
     }
 
     [TestMethod]
-    [DataRow("Template=drbd", "disk template 'drbd' is not one the cluster has (diskless, file, sharedfile)")]
+    [DataRow("Template=drbd", "disk template 'drbd' is not one the cluster has (diskless, plain, file, sharedfile)")]
     [DataRow("Template=diskless,DiskGiB=5", "DiskGiB='5' on a diskless instance, which has no disks")]
     [DataRow("Template=file,Secondary=node2", "Secondary='node2': a file instance has no secondary node")]
     public void TemplatesTheClusterLacksAndTheirMisusesAreVcs0037(string metadata, string message) =>

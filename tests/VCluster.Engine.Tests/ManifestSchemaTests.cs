@@ -53,7 +53,7 @@ public sealed class ManifestSchemaTests
     {
         var schema = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "vcluster.schema.json")))!;
         Assert.AreEqual(ClusterManifest.CurrentSchema, schema["properties"]!["schema"]!["const"]!.GetValue<int>());
-        CollectionAssert.AreEqual(DiskTemplates.Enabled.ToArray(),
-            schema["$defs"]!["declaredInstance"]!["properties"]!["template"]!["enum"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray());
+        CollectionAssert.AreEqual(DiskTemplates.For(lvm: true).ToArray(),
+            schema["$defs"]!["diskTemplate"]!["enum"]!.AsArray().Select(t => t!.GetValue<string>()).ToArray());
     }
 }

@@ -30,7 +30,7 @@ public sealed class PlannerTests
     {
         var plan = ClusterPlanner.Plan(Spec(Root,
             new NodeSpec { Name = "a" },
-            new NodeSpec { Name = "b", Address = "192.0.2.2", Master = "true", MemoryMiB = "2048", Cpus = "2", DiskGiB = "20" },
+            new NodeSpec { Name = "b", Address = "192.0.2.2", Master = "true", MemoryMiB = "2048", Cpus = "2", DiskGiB = "30" },
             new NodeSpec { Name = "c" }));
 
         Assert.AreEqual("192.0.2.3", plan.Nodes[0].Address.ToString());
@@ -39,7 +39,7 @@ public sealed class PlannerTests
         Assert.AreEqual("b", plan.Master.Name);
         Assert.AreEqual(2048, plan.Nodes[1].MemoryMiB);
         Assert.AreEqual(2, plan.Nodes[1].Cpus);
-        Assert.AreEqual(20, plan.Nodes[1].DiskGiB);
+        Assert.AreEqual(30, plan.Nodes[1].DiskGiB);
     }
 
     [TestMethod]

@@ -24,6 +24,9 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? RpcConnectTimeout { get; set; }
     public string? WatcherInterval { get; set; }
     public bool DurableWrites { get; set; }
+    public bool Lvm { get; set; } = true;
+    public string? VolumeGroup { get; set; }
+    public string? PhysicalVolumes { get; set; }
     public ITaskItem[] Nodes { get; set; } = [];
     public ITaskItem[] Templates { get; set; } = [];
     public ITaskItem[] Instances { get; set; } = [];
@@ -47,6 +50,9 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
             RpcConnectTimeout = RpcConnectTimeout,
             WatcherInterval = WatcherInterval,
             DurableWrites = DurableWrites,
+            Lvm = Lvm,
+            VolumeGroup = VolumeGroup,
+            PhysicalVolumes = PhysicalVolumes,
             SourceFile = ProjectFile is { Length: > 0 } project ? project : null,
         },
         Nodes = Nodes.Select(Item).ToList(),

@@ -43,4 +43,7 @@ public static class ErrorCodes
     public const string InstancesDoNotFit = "VCS0038";
     public const string PopulateFailed = "VCS0039";
     public const string NativePartsMissing = "VCS0040";
+    public const string InvalidVolumeGroup = "VCS0041";
+    public const string InvalidPhysicalVolumes = "VCS0042";
+    public const string UnknownQaSwitch = "VCS0043";
 }

@@ -57,6 +57,9 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
             cluster.File(Path.Combine(SandboxScripts.Folder, name), content, 0b110_100_100);
         foreach (var (output, text, mode) in clusterFiles)
             cluster.File(output, text, mode);
+        // Every LVM command is the one user-space LVM program (bin/lvm, templates/cluster/lvm.sbn), as real LVM's are links to lvm.
+        foreach (var command in UserspaceLvm.Commands)
+            cluster.Symlink(Path.Combine("bin", command), UserspaceLvm.Program);
         entries.AddRange(cluster.Entries);
         foreach (var node in perNode)
             entries.AddRange(node);
@@ -88,6 +91,14 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         list.Seed("dev/console", 0b110_000_000);
         list.Directory(Path.Combine(EtcOverlay, "work"), DirMode);
         list.Directory(Path.Combine(EtcOverlay, "merged"), DirMode);
+        // The volume group's devices: the user-space LVM keeps its metadata and logical volumes
+        // here, and every process of the node sees the devices at /dev/VG (templates/node/cmd.sbn).
+        if (plan.VolumeGroup is { } volumeGroup)
+        {
+            list.Directory(UserspaceLvm.Folder, 0b111_000_000);
+            list.Directory(Path.GetDirectoryName(UserspaceLvm.DeviceFolder(volumeGroup))!, DirMode);
+            list.Directory(UserspaceLvm.DeviceFolder(volumeGroup), DirMode);
+        }
         // Names resolve as on a machine: its own /etc/hosts, then the cluster's DNS.
         list.File(Path.Combine(EtcOverlay, "upper", "hosts"), NameService.NodeHosts(node), 0b110_100_100);
         list.File(Path.Combine(EtcOverlay, "upper", "resolv.conf"), NameService.ResolvConf, 0b110_100_100);

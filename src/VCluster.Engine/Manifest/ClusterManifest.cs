@@ -11,7 +11,7 @@ namespace VCluster.Engine.Manifest;
 public sealed class ClusterManifest
 {
     public const string FileName = "vcluster.json";
-    public const int CurrentSchema = 3;
+    public const int CurrentSchema = 4;
 
     public int Schema { get; set; } = CurrentSchema;
     public string Name { get; set; } = "";
@@ -28,6 +28,12 @@ public sealed class ClusterManifest
     public string? SourceProject { get; set; }
     public ManifestGaneti Ganeti { get; set; } = new();
     public ManifestSandbox Sandbox { get; set; } = new();
+
+    /// <summary>The disk templates the cluster enables (gnt-cluster init --enabled-disk-templates), in Ganeti's order.</summary>
+    public List<string> DiskTemplates { get; set; } = [];
+
+    /// <summary>Every node's volume group (user-space LVM), or null: the cluster has no LVM.</summary>
+    public ManifestLvm? Lvm { get; set; }
     public List<ManifestNode> Nodes { get; set; } = [];
     /// <summary>Spare instance names and addresses (VClusterInstanceCount), for instances made by hand.</summary>
     public List<ManifestInstance> Instances { get; set; } = [];
@@ -121,12 +127,24 @@ public sealed class ManifestNode
     public int Cpus { get; set; }
     public int DiskGiB { get; set; }
 
+    /// <summary>Physical volumes of the node's volume group, where the cluster has LVM.</summary>
+    public int PhysicalVolumes { get; set; }
+
     /// <summary>The environment that makes a process this node (GANETI_ROOTDIR, ...), without PATH.</summary>
     public Dictionary<string, string> Environment { get; set; } = [];
 
     /// <summary>Folders to put first on PATH, in order (inside the sandbox).</summary>
     public List<string> Path { get; set; } = [];
     public List<ManifestDaemon> Daemons { get; set; } = [];
+}
+
+/// <summary>The cluster's LVM: the volume group every node has (Ganeti's --vg-name).</summary>
+public sealed class ManifestLvm
+{
+    public string VolumeGroup { get; set; } = "";
+
+    /// <summary>The program every LVM command of a node runs (inside the sandbox).</summary>
+    public string Program { get; set; } = "";
 }
 
 /// <summary>A daemon: its executable as the node runs it, its socket, log and pid file on this machine.</summary>

@@ -31,6 +31,12 @@ public sealed class ClusterPlan
     public bool Monitoring { get; init; } = true;
     public bool DurableWrites { get; init; }
 
+    /// <summary>Every node's LVM volume group (<see cref="ClusterSpec.Lvm"/>), or null: no LVM.</summary>
+    public string? VolumeGroup { get; init; }
+
+    /// <summary>The disk templates the cluster enables, in Ganeti's order.</summary>
+    public IReadOnlyList<string> DiskTemplates => Model.DiskTemplates.For(VolumeGroup is not null);
+
     /// <summary>Declared RPC connect timeout in seconds, or null for the default (<see cref="RpcTimeDilation"/>).</summary>
     public int? RpcConnectTimeout { get; init; }
 
@@ -81,6 +87,9 @@ public sealed class NodePlan
     public required int MemoryMiB { get; init; }
     public required int Cpus { get; init; }
     public required int DiskGiB { get; init; }
+
+    /// <summary>Physical volumes of the node's volume group (its DiskGiB split evenly), where the cluster has LVM.</summary>
+    public int PhysicalVolumes { get; init; } = 1;
 
     /// <summary>The node's own Ganeti installation (its install prefix), as its processes see it.</summary>
     public string Prefix => Path.Combine(SandboxRoot, "prefix");

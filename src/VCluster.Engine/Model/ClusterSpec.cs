@@ -59,6 +59,18 @@ public sealed record ClusterSpec
     /// configuration change; libeatmydata makes those calls return at once.
     /// </summary>
     public bool DurableWrites { get; init; }
+
+    /// <summary>
+    /// Whether every node has an LVM volume group (in user space, templates/cluster/lvm.sbn),
+    /// so that the cluster enables Ganeti's plain disk template. On by default.
+    /// </summary>
+    public bool Lvm { get; init; } = true;
+
+    /// <summary>The volume group's name (Ganeti's --vg-name); empty: Ganeti's default, xenvg.</summary>
+    public string? VolumeGroup { get; init; }
+
+    /// <summary>Physical volumes per node the volume group spans (a node's PhysicalVolumes overrides it); empty: 1.</summary>
+    public string? PhysicalVolumes { get; init; }
 }
 
 /// <summary>One <c>VClusterNode</c> item.</summary>
@@ -70,6 +82,9 @@ public sealed class NodeSpec
     public string? MemoryMiB { get; init; }
     public string? Cpus { get; init; }
     public string? DiskGiB { get; init; }
+
+    /// <summary>How many physical volumes the node's volume group spans (its DiskGiB split evenly).</summary>
+    public string? PhysicalVolumes { get; init; }
 }
 
 /// <summary>

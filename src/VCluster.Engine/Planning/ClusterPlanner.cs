@@ -20,6 +20,13 @@ public static partial class ClusterPlanner
 
     public static bool IsDnsLabel(string name) => DnsLabel().IsMatch(name);
 
+    // LVM's names (lvm(8) "VALID NAMES"), narrowed as Ganeti's LogicalVolume._ValidateName does.
+    [GeneratedRegex("^[a-zA-Z0-9+_.][a-zA-Z0-9+_.-]{0,126}$", RegexOptions.CultureInvariant)]
+    private static partial Regex LvmName();
+
+    /// <summary>Physical volumes a node's volume group may span (QA's exclusive storage needs 2 or more).</summary>
+    public const int MaxPhysicalVolumes = 16;
+
     public static ClusterPlan Plan(ClusterSpec spec)
     {
         var errors = new List<VClusterDiagnostic>();
@@ -51,12 +58,14 @@ public static partial class ClusterPlanner
             : ParseCount(spec.WatcherInterval, ClusterPlan.DefaultWatcherInterval, "VClusterWatcherInterval", source, errors, maximum: 86400);
         int? rpcConnectTimeout = string.IsNullOrWhiteSpace(spec.RpcConnectTimeout) ? null
             : ParseCount(spec.RpcConnectTimeout, 0, "VClusterRpcConnectTimeout", source, errors, minimum: 1, maximum: 3600);
+        var volumeGroup = spec.Lvm ? PlanVolumeGroup(spec.VolumeGroup, source, errors) : null;
+        var physicalVolumes = ParseCount(spec.PhysicalVolumes, 1, "VClusterPhysicalVolumes", source, errors, minimum: 1, maximum: MaxPhysicalVolumes);
         var nodes = spec.Nodes.Count > 0
             ? spec.Nodes
             : Enumerable.Range(1, ParseCount(spec.NodeCount, ClusterSpec.DefaultNodeCount, "VClusterNodeCount", source, errors, minimum: 1))
                 .Select(i => new NodeSpec { Name = $"node{i}" }).ToList();
 
-        var resolved = new List<(NodeSpec Spec, Ipv4Address? Address, bool Master, int Mem, int Cpus, int Disk)>();
+        var resolved = new List<(NodeSpec Spec, Ipv4Address? Address, bool Master, int Mem, int Cpus, int Disk, int Pvs)>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         // The root is mounted at a short path in the sandbox, wherever it lies on the host; what
         // remains is the node name in Ganeti's deepest socket path, <root>/nodes/<node>/var/run/
@@ -90,11 +99,32 @@ public static partial class ClusterPlanner
             if (!string.IsNullOrWhiteSpace(node.Master) && !bool.TryParse(node.Master, out isMaster))
                 errors.Add(source.Error(ErrorCodes.MasterCount, $"node '{node.Name}': Master='{node.Master}' is neither true nor false", "VClusterNode", node.Name));
 
+            var pvs = physicalVolumes;
+            if (!string.IsNullOrWhiteSpace(node.PhysicalVolumes))
+            {
+                if (volumeGroup is null)
+                    errors.Add(source.Error(ErrorCodes.InvalidPhysicalVolumes,
+                        $"node '{node.Name}': PhysicalVolumes='{node.PhysicalVolumes}', but the cluster has no LVM (VClusterLvm is false)", "VClusterNode", node.Name));
+                else if (!int.TryParse(node.PhysicalVolumes.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out pvs) || pvs is < 1 or > MaxPhysicalVolumes)
+                {
+                    errors.Add(source.Error(ErrorCodes.InvalidPhysicalVolumes,
+                        $"node '{node.Name}': PhysicalVolumes='{node.PhysicalVolumes}' is not a whole number from 1 to {MaxPhysicalVolumes}", "VClusterNode", node.Name));
+                    pvs = physicalVolumes;
+                }
+            }
             resolved.Add((node, address, isMaster,
                 ParseResource(node.MemoryMiB, DefaultMemoryMiB, node.Name, "MemoryMiB", source, errors),
                 ParseResource(node.Cpus, DefaultCpus, node.Name, "Cpus", source, errors),
-                ParseResource(node.DiskGiB, DefaultDiskGiB, node.Name, "DiskGiB", source, errors)));
+                ParseResource(node.DiskGiB, DefaultDiskGiB, node.Name, "DiskGiB", source, errors), pvs));
         }
+
+        // Ganeti refuses a volume group smaller than MIN_VG_SIZE at init and in every verify
+        // (lib/bootstrap.py, lib/cmdlib/cluster/verify.py).
+        if (volumeGroup is not null)
+            foreach (var n in resolved.Where(n => LvmGeometry.UsableMiB(n.Disk, n.Pvs) < LvmGeometry.GanetiMinimumMiB))
+                errors.Add(source.Error(ErrorCodes.InvalidPhysicalVolumes,
+                    $"node '{n.Spec.Name}': DiskGiB={n.Disk} gives its volume group {LvmGeometry.UsableMiB(n.Disk, n.Pvs):N0} MiB, and Ganeti needs at least {LvmGeometry.GanetiMinimumMiB:N0} MiB (MIN_VG_SIZE): declare DiskGiB of at least {LvmGeometry.MinimumDiskGiB(n.Pvs)}, or set VClusterLvm to false",
+                    "VClusterNode", n.Spec.Name));
 
         var masters = resolved.Count(n => n.Master);
         if (masters > 1)
@@ -114,10 +144,10 @@ public static partial class ClusterPlanner
         }
 
         // Declared instances: every name is the cluster's, a node's or a spare name's neighbour in one DNS.
-        var capacities = resolved.Select(n => new InstancePlanner.Capacity(n.Spec.Name.ToLowerInvariant(), n.Mem, n.Cpus, n.Disk)).ToList();
+        var capacities = resolved.Select(n => new InstancePlanner.Capacity(n.Spec.Name.ToLowerInvariant(), n.Mem, n.Cpus, n.Disk, n.Pvs)).ToList();
         var taken = new HashSet<string>(names, StringComparer.OrdinalIgnoreCase) { spec.Name ?? "" };
         taken.UnionWith(Enumerable.Range(1, instanceCount).Select(i => $"inst{i}"));
-        var declared = InstancePlanner.Expand(spec.Instances, capacities, taken, source, errors);
+        var declared = InstancePlanner.Expand(spec.Instances, capacities, taken, DiskTemplates.For(volumeGroup is not null), source, errors);
         if (errors.Count == 0)
             InstancePlanner.CheckFit(declared, capacities, source, errors);
 
@@ -161,6 +191,7 @@ public static partial class ClusterPlanner
             MemoryMiB = n.Mem,
             Cpus = n.Cpus,
             DiskGiB = n.Disk,
+            PhysicalVolumes = n.Pvs,
         }).ToList();
         var instances = Enumerable.Range(1, instanceCount)
             .Select(i => new InstancePlan($"inst{i}", NextFree())).ToList();
@@ -181,7 +212,25 @@ public static partial class ClusterPlanner
             RpcConnectTimeout = rpcConnectTimeout,
             WatcherInterval = watcherInterval ?? ClusterPlan.WatcherIntervalFor(nodes.Count),
             DurableWrites = spec.DurableWrites,
+            VolumeGroup = volumeGroup,
         };
+    }
+
+    private static string? PlanVolumeGroup(string? text, ProjectSourceLocator source, List<VClusterDiagnostic> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return DiskTemplates.DefaultVolumeGroup;
+        var name = text.Trim();
+        // The name is a folder under /dev in every node (and of the node's tree): LVM's rules, and
+        // none of the names LVM reserves.
+        if (LvmName().IsMatch(name) && name is not ("." or "..") && !name.StartsWith("snapshot", StringComparison.Ordinal)
+            && !name.StartsWith("pvmove", StringComparison.Ordinal) && !name.Contains("_mlog", StringComparison.Ordinal)
+            && !name.Contains("_mimage", StringComparison.Ordinal) && name is not ("mapper" or "pts" or "shm" or "fd"))
+            return name;
+        errors.Add(source.Error(ErrorCodes.InvalidVolumeGroup,
+            $"VClusterVolumeGroup '{text}' is not a volume group name LVM accepts (letters, digits and + _ . -, not starting with '-', at most 127 characters, not '.', '..' or a name /dev already has)",
+            "VClusterVolumeGroup"));
+        return null;
     }
 
     private static int ParseCount(string? text, int fallback, string property, ProjectSourceLocator source,

@@ -35,7 +35,11 @@ public static class InstancePlanner
     }
 
     /// <summary>A node as the instances see it: its name and declared size.</summary>
-    public sealed record Capacity(string Name, int MemoryMiB, int Cpus, int DiskGiB);
+    public sealed record Capacity(string Name, int MemoryMiB, int Cpus, int DiskGiB, int PhysicalVolumes = 1)
+    {
+        /// <summary>What the node's volume group holds, in MiB (<see cref="LvmGeometry"/>).</summary>
+        public long VolumeGroupMiB => LvmGeometry.UsableMiB(DiskGiB, PhysicalVolumes);
+    }
 
     /// <summary>
     /// Every instance the items declare, in declaration order; problems go to
@@ -43,7 +47,7 @@ public static class InstancePlanner
     /// cluster's, the nodes' and the spare instances' names.
     /// </summary>
     public static List<Pending> Expand(IReadOnlyList<InstanceSpec> items, IReadOnlyList<Capacity> nodes, ISet<string> takenNames,
-        ProjectSourceLocator source, List<VClusterDiagnostic> errors)
+        IReadOnlyList<string> enabledTemplates, ProjectSourceLocator source, List<VClusterDiagnostic> errors)
     {
         var nodeNames = nodes.Select(n => n.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -68,9 +72,10 @@ public static class InstancePlanner
                     : $"the names {item.Name}1 to {longest} are not all DNS labels (letters, digits and '-', 1 to 63 characters)"));
 
             var template = string.IsNullOrWhiteSpace(item.Template) ? DiskTemplates.Diskless : item.Template.Trim().ToLowerInvariant();
-            if (!DiskTemplates.Enabled.Contains(template))
-                errors.Add(Error(ErrorCodes.UnsupportedDiskTemplate,
-                    $"disk template '{item.Template}' is not one the cluster has ({string.Join(", ", DiskTemplates.Enabled)})"));
+            if (!enabledTemplates.Contains(template))
+                errors.Add(Error(ErrorCodes.UnsupportedDiskTemplate, template == DiskTemplates.Plain
+                    ? "disk template 'plain' needs LVM, which the cluster has switched off (VClusterLvm is false)"
+                    : $"disk template '{item.Template}' is not one the cluster has ({string.Join(", ", enabledTemplates)})"));
             var memory = Positive(item.MemoryMiB, "MemoryMiB");
             var cpus = Positive(item.Cpus, "Cpus");
             var disk = Positive(item.DiskGiB, "DiskGiB");
@@ -172,16 +177,20 @@ public static class InstancePlanner
     {
         var freeMemory = nodes.ToDictionary(n => n.Name, n => (long)n.MemoryMiB, StringComparer.OrdinalIgnoreCase);
         var freeDisk = nodes.ToDictionary(n => n.Name, n => (long)n.DiskGiB, StringComparer.OrdinalIgnoreCase);
+        var freeVolumeGroup = nodes.ToDictionary(n => n.Name, n => n.VolumeGroupMiB, StringComparer.OrdinalIgnoreCase);
         var freeCpus = nodes.ToDictionary(n => n.Name, n => (long)n.Cpus * VcpuRatio, StringComparer.OrdinalIgnoreCase);
         foreach (var group in instances.Where(i => i.Node is not null).GroupBy(i => i.Node!, StringComparer.OrdinalIgnoreCase))
         {
             var node = nodes.First(n => n.Name.Equals(group.Key, StringComparison.OrdinalIgnoreCase));
             var running = group.Where(i => i.Running).ToList();
-            var onDisk = group.Where(i => DiskTemplates.UsesNodeDisk(i.Template)).ToList();
+            var onDisk = group.Where(i => i.Template == DiskTemplates.File).ToList();
+            var onVolumeGroup = group.Where(i => i.Template == DiskTemplates.Plain).ToList();
             Over(running.Sum(i => (long)i.Memory), node.MemoryMiB, "MiB of memory", "running pinned instances", running, node.Name);
             Over(onDisk.Sum(i => (long)i.DiskGiB), node.DiskGiB, "GiB of file storage", "pinned file instances", onDisk, node.Name);
+            Over(onVolumeGroup.Sum(i => i.DiskGiB * 1024L), node.VolumeGroupMiB, "MiB of its volume group", "pinned plain instances", onVolumeGroup, node.Name);
             freeMemory[node.Name] -= running.Sum(i => (long)i.Memory);
             freeDisk[node.Name] -= onDisk.Sum(i => (long)i.DiskGiB);
+            freeVolumeGroup[node.Name] -= onVolumeGroup.Sum(i => i.DiskGiB * 1024L);
             freeCpus[node.Name] -= group.Sum(i => (long)i.VirtualCpus);
         }
 
@@ -189,7 +198,8 @@ public static class InstancePlanner
         if (placed.Count == 0)
             return;
         PlacedOver(placed.Where(i => i.Running).ToList(), i => i.Memory, freeMemory, "MiB of memory");
-        PlacedOver(placed.Where(i => DiskTemplates.UsesNodeDisk(i.Template)).ToList(), i => i.DiskGiB, freeDisk, "GiB of file storage");
+        PlacedOver(placed.Where(i => i.Template == DiskTemplates.File).ToList(), i => i.DiskGiB, freeDisk, "GiB of file storage");
+        PlacedOver(placed.Where(i => i.Template == DiskTemplates.Plain).ToList(), i => i.DiskGiB * 1024, freeVolumeGroup, "MiB of volume group");
         PlacedOver(placed, i => i.VirtualCpus, freeCpus, $"virtual CPUs ({VcpuRatio} per CPU, the cluster's policy)");
 
         void Over(long need, long has, string what, string whose, List<Pending> those, string node)

@@ -61,6 +61,9 @@ public sealed class TemplateModel
             ["shared_file_storage_dir"] = sandbox.SharedFileStorageDir,
             ["shared_folder"] = sandbox.SharedFolder,
             ["bridge"] = sandbox.Bridge,
+            // The nodes' volume group (null: no LVM) and the disk templates the cluster enables.
+            ["volume_group"] = plan.VolumeGroup,
+            ["disk_templates"] = new ScriptArray(plan.DiskTemplates),
         };
     }
 
@@ -92,6 +95,9 @@ public sealed class TemplateModel
             ["memory_mib"] = node.MemoryMiB,
             ["cpus"] = node.Cpus,
             ["disk_gib"] = node.DiskGiB,
+            ["physical_volumes"] = plan.VolumeGroup is null ? 0 : node.PhysicalVolumes,
+            // The node's tree folder shown at /dev/VG in its processes (null: no LVM).
+            ["volume_group_dir"] = plan.VolumeGroup is { } vg ? Path.Combine(node.SandboxRoot, UserspaceLvm.DeviceFolder(vg)) : null,
             ["share_dir"] = NodeAutoconf.ShareDir(node, ganeti),
             ["autoconf"] = new ScriptArray(NodeAutoconf.For(node, plan, ganeti).Select(a => new ScriptObject { ["name"] = a.Name, ["literal"] = a.PythonLiteral })),
             ["daemons"] = new ScriptArray(daemons.Select(d => new ScriptObject

@@ -44,6 +44,15 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--enable-metad", Description = "Run Ganeti's metadata daemon on every node, as VClusterEnableMetad does.")]
     public bool EnableMetad { get; set; }
 
+    [Option("--no-lvm", Description = "Nodes without LVM volume groups (no plain instances), as VClusterLvm=false.")]
+    public bool NoLvm { get; set; }
+
+    [Option("--volume-group <NAME>", Description = "Every node's volume group (default: xenvg, Ganeti's default).")]
+    public string? VolumeGroup { get; set; }
+
+    [Option("--physical-volumes <COUNT>", Description = "Physical volumes per node the volume group spans, the node's DiskGiB split evenly (default: 1; QA's exclusive storage needs 2).")]
+    public string? PhysicalVolumes { get; set; }
+
     /// <summary>The options as the engine takes them (<see cref="ClusterInputs"/>), the same as the SDK's task gives.</summary>
     public ClusterInputs Inputs() => new()
     {
@@ -59,6 +68,9 @@ public sealed class GenerateCommand : ToolCommand
             RpcConnectTimeout = RpcConnectTimeout,
             WatcherInterval = WatcherInterval,
             DurableWrites = DurableWrites,
+            Lvm = !NoLvm,
+            VolumeGroup = VolumeGroup,
+            PhysicalVolumes = PhysicalVolumes,
         },
         Instances = DeclaredInstances.Select(d => DeclaredItem.Parse(d, InstanceSpec.MetadataNames, "--instance")).ToList(),
         TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),

@@ -103,8 +103,8 @@ public sealed class VerifyCommand : ClusterCommand
 [Command("burnin", Description = "Run Ganeti's burnin on the master with the cluster's free instance names, per disk template; exit 1 if it fails. Leaves out only the phases docs/burnin.md lists.")]
 public sealed class BurninCommand : ClusterCommand
 {
-    [Option("-t|--disk-template <TEMPLATE>", Description = "diskless, file or sharedfile; repeat for several (default: diskless and file).")]
-    [AllowedValues("diskless", "file", "sharedfile")]
+    [Option("-t|--disk-template <TEMPLATE>", Description = "diskless, file, sharedfile or plain (LVM); repeat for several (default: diskless and file).")]
+    [AllowedValues("diskless", "file", "sharedfile", "plain")]
     public string[] Templates { get; set; } = [];
 
     [Option("-n|--instances <COUNT>", Description = "Instances per template (default: 3).")]

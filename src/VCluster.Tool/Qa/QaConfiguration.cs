@@ -27,7 +27,7 @@ public static class QaConfiguration
         var names = manifest.Instances.Select(i => i.Name).ToList();
         var (instances, spare) = (names.Take(names.Count - SpareNames).ToList(), names.Skip(names.Count - SpareNames).ToList());
         var master = manifest.Nodes.OrderByDescending(n => n.Master).ToList();
-        var templates = VCluster.Engine.Model.DiskTemplates.Enabled;
+        var templates = manifest.DiskTemplates;
         var tests = new JsonObject { ["default"] = false };
         foreach (var test in policy)
             tests[test.Name] = test.Runs && selected.Contains(test.Name);

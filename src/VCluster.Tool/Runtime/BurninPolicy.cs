@@ -8,7 +8,7 @@ namespace VCluster.Tool.Runtime;
 /// </summary>
 public static class BurninPolicy
 {
-    /// <summary>The templates burnin runs with when none is named (sharedfile on request).</summary>
+    /// <summary>The templates burnin runs with when none is named (sharedfile and plain on request).</summary>
     public static readonly IReadOnlyList<string> DefaultTemplates = ["diskless", "file"];
 
     public static readonly IReadOnlyList<(string Template, string Switch, string Reason)> LeftOut =
@@ -18,6 +18,7 @@ public static class BurninPolicy
                                     "(instance_set_params.py: \"can't remove volume from a running instance without using hotplug\"); " +
                                     "the fake hypervisor has no hotplug (hv_base.HotplugSupported)"),
         ("sharedfile", "--no-add-disks", "as for file: removing a disk from a running instance needs hotplug, which the fake hypervisor lacks"),
+        ("plain", "--no-add-disks", "as for file: removing a disk from a running instance needs hotplug, which the fake hypervisor lacks"),
     ];
 
     /// <summary>burnin's arguments for one template and its instance names (the last one is the rename target).</summary>

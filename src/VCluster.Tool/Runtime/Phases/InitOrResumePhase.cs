@@ -44,7 +44,9 @@ public sealed class InitOrResumePhase : IUpPhase
         "gnt-cluster", "init",
         "--no-etc-hosts", "--no-ssh-init", "--master-netdev=lo",
         $"--enabled-hypervisors={InstanceDefinitions.Hypervisor}",
-        $"--enabled-disk-templates={string.Join(',', DiskTemplates.Enabled)}",
+        $"--enabled-disk-templates={string.Join(',', manifest.DiskTemplates)}",
+        // Every node's volume group, kept by the user-space LVM (templates/cluster/lvm.sbn).
+        .. manifest.Lvm is { } lvm ? [$"--vg-name={lvm.VolumeGroup}"] : Array.Empty<string>(),
         // The same path on every node names each node's own disk (SandboxLayout).
         $"--file-storage-dir={manifest.Sandbox.FileStorageDir}",
         $"--shared-file-storage-dir={manifest.Sandbox.SharedFileStorageDir}",
