@@ -268,6 +268,30 @@ public sealed class UserspaceLvmTests
             Regex.Matches(tuple, "\"([a-z]+)\"").Select(m => m.Groups[1].Value).ToArray());
     }
 
+    [TestMethod]
+    public void GenerationLinksExactlyTheProgramsCommands()
+    {
+        var tuple = Regex.Match(File.ReadAllText(Program), @"COMMANDS = \(([^)]*)\)").Groups[1].Value;
+        CollectionAssert.AreEquivalent(Regex.Matches(tuple, "\"([a-z]+)\"").Select(m => m.Groups[1].Value).Where(c => c != "lvm").ToArray(),
+            VCluster.Engine.Model.UserspaceLvm.Commands.ToArray());
+    }
+
+    [TestMethod]
+    public void ReportsOfAFreshVolumeGroupWriteNothingAndGiveTheSameUuids()
+    {
+        using var node = new Node();
+        string Uuids() => node.Ok(null, "vgs", "--noheadings", "-o", "vg_uuid") + node.Ok(null, "pvs", "--noheadings", "-o", "pv_uuid");
+        var first = Uuids();
+        Assert.AreEqual(first, Uuids());
+        node.Ok(null, "lvs");
+        Assert.IsFalse(File.Exists(node.Combine("lvm", "metadata.json")), "a report wrote the metadata");
+
+        // The first change writes the volume group that reports showed, with its UUIDs.
+        node.Ok(null, "lvcreate", "-L4m", "-n", "lv1", "xenvg");
+        Assert.IsTrue(File.Exists(node.Combine("lvm", "metadata.json")));
+        Assert.AreEqual(first, Uuids());
+    }
+
     private static string Compact(JsonElement element) => JsonSerializer.Serialize(element);
 
     private static long Blocks(string path)

@@ -95,9 +95,14 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         // here, and every process of the node sees the devices at /dev/VG (templates/node/cmd.sbn).
         if (plan.VolumeGroup is { } volumeGroup)
         {
+            // All of it exists before the node runs a command, so the program writes nothing until
+            // a volume group changes (templates/cluster/lvm.sbn, Store).
             list.Directory(UserspaceLvm.Folder, 0b111_000_000);
             list.Directory(Path.GetDirectoryName(UserspaceLvm.DeviceFolder(volumeGroup))!, DirMode);
             list.Directory(UserspaceLvm.DeviceFolder(volumeGroup), DirMode);
+            list.Directory(Path.GetDirectoryName(UserspaceLvm.InactiveFolder(volumeGroup))!, 0b111_000_000);
+            list.Directory(UserspaceLvm.InactiveFolder(volumeGroup), 0b111_000_000);
+            list.Seed(UserspaceLvm.LockFile, 0b110_100_100);
         }
         // Names resolve as on a machine: its own /etc/hosts, then the cluster's DNS.
         list.File(Path.Combine(EtcOverlay, "upper", "hosts"), NameService.NodeHosts(node), 0b110_100_100);

@@ -18,8 +18,9 @@ public static class LvmGeometry
     public static int MinimumDiskGiB(int physicalVolumes) =>
         Enumerable.Range(1, 1024).First(gib => UsableMiB(gib, physicalVolumes) >= GanetiMinimumMiB);
 
+    /// <summary>Whole extents of one physical volume: its share of the disk in 512-byte sectors, less the metadata area.</summary>
     public static long ExtentsPerVolume(int diskGiB, int physicalVolumes) =>
-        (diskGiB * 1024L / physicalVolumes - MetadataMiB) / ExtentMiB;
+        ((long)diskGiB * (1L << 30) / physicalVolumes / 512 * 512 - ((long)MetadataMiB << 20)) / ((long)ExtentMiB << 20);
 
     /// <summary>The volume group's size in MiB, as <c>vgs -o vg_size --units m</c> gives it.</summary>
     public static long UsableMiB(int diskGiB, int physicalVolumes) =>

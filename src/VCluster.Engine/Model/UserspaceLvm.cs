@@ -17,10 +17,16 @@ public static class UserspaceLvm
     /// <summary>The folder of the volume group's devices in the node's tree, which each node process sees at /dev/VG.</summary>
     public static string DeviceFolder(string volumeGroup) => Path.Combine(Folder, "dev", volumeGroup);
 
+    /// <summary>Where inactive logical volumes wait, relative to the node's tree (out of /dev, as device-mapper's).</summary>
+    public static string InactiveFolder(string volumeGroup) => Path.Combine(Folder, "inactive", volumeGroup);
+
+    /// <summary>The volume group's lock, which every LVM command of the node takes.</summary>
+    public static string LockFile => Path.Combine(Folder, "lock");
+
     /// <summary>The commands linked to the program (those Ganeti 3.0 and its QA run, and their siblings).</summary>
     public static readonly IReadOnlyList<string> Commands =
     [
         "lvs", "vgs", "pvs", "lvcreate", "lvremove", "lvrename", "lvchange", "lvextend", "lvresize", "lvreduce",
-        "pvchange", "vgreduce", "blockdev",
+        "vgchange", "vgreduce", "pvchange", "blockdev",
     ];
 }
