@@ -46,4 +46,5 @@ public static class ErrorCodes
     public const string InvalidVolumeGroup = "VCS0041";
     public const string InvalidPhysicalVolumes = "VCS0042";
     public const string UnknownQaSwitch = "VCS0043";
+    public const string ClusterInitialised = "VCS0044";
 }

@@ -5,8 +5,12 @@ using VCluster.Tool.Runtime.Resources;
 
 namespace VCluster.Tool.Runtime.Phases;
 
-/// <summary>How nodes join and declared instances are created (the options of <c>up</c>).</summary>
-public sealed record UpOptions(string Join = NodeJoins.Default, string Populate = InstancePopulations.Default);
+/// <summary>
+/// How nodes join and declared instances are created (the options of <c>up</c>); without
+/// <paramref name="Initialise"/>, the sandbox and its services only, for Ganeti's QA to
+/// initialise the cluster itself (<c>qa --own-cluster</c>).
+/// </summary>
+public sealed record UpOptions(string Join = NodeJoins.Default, string Populate = InstancePopulations.Default, bool Initialise = true);
 
 /// <summary>
 /// <c>up</c>: its phases in order, each recording what it started. A failure leaves the state
@@ -15,7 +19,7 @@ public sealed record UpOptions(string Join = NodeJoins.Default, string Populate 
 /// </summary>
 public sealed class UpSequence(ClusterSession session, ClusterResources resources, UpOptions options)
 {
-    public static IReadOnlyList<IUpPhase> Phases(UpOptions options) =>
+    public static IReadOnlyList<IUpPhase> Phases(UpOptions options) => !options.Initialise ? Uninitialised :
     [
         new SandboxPhase(),
         new ServicesPhase(),
@@ -28,6 +32,9 @@ public sealed class UpSequence(ClusterSession session, ClusterResources resource
         new WatcherPhase(),
     ];
 
+    /// <summary>Whoever initialises the cluster starts Ganeti's daemons (gnt-cluster init, gnt-node add), as on machines.</summary>
+    private static IReadOnlyList<IUpPhase> Uninitialised => [new SandboxPhase(), new ServicesPhase(), new UninitialisedPhase(), new WatcherPhase()];
+
     /// <summary>How long this up took to create declared instances, if it created any.</summary>
     public TimeSpan? PopulateTime { get; private set; }
 
@@ -35,7 +42,7 @@ public sealed class UpSequence(ClusterSession session, ClusterResources resource
     {
         var phases = Phases(options);
         var up = new UpContext(session, resources, session.LoadState());
-        if (IsUp(up.State))
+        if (options.Initialise && IsUp(up.State))
         {
             session.Progress.WriteLine($"cluster '{session.Manifest.Name}' is already up: {session.Manifest.Nodes.Count} nodes, nothing to do");
             session.Progress.WriteLine(RapiLine(up.Running));
@@ -62,6 +69,11 @@ public sealed class UpSequence(ClusterSession session, ClusterResources resource
         PopulateTime = up.PopulateTime;
         up.Running.UpCompleted = true;
         up.Running.Save(session.Manifest.Root);
+        if (!options.Initialise)
+        {
+            session.Step($"cluster '{session.Manifest.Name}': sandbox and services up, Ganeti not initialised ({session.Manifest.Nodes.Count} nodes, master-to-be {up.Master.Name})");
+            return 0;
+        }
         var roles = session.Roles();
         session.Step($"cluster '{session.Manifest.Name}' is up: {session.Manifest.Nodes.Count} nodes, master {roles.Master} ({session.Manifest.ClusterAddress})");
         session.Progress.WriteLine(RapiLine(up.Running));
