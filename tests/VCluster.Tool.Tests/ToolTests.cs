@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Reflection;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
-using VCluster.Tool.Qa;
 using VCluster.Tool.Runtime;
 using VCluster.Tool.Runtime.Processes;
 using VCluster.Tool.Runtime.Resources;
@@ -28,86 +27,6 @@ public sealed class CommandLineTests
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         CollectionAssert.AreEqual(words, output.Split('\n')[..^1]);
-    }
-}
-
-[TestClass]
-public sealed class QaTests
-{
-    private static string RepositoryRoot => typeof(QaTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
-
-    [TestMethod]
-    public void TheReportReadsWhatGanetiQaPrints()
-    {
-        // As qa/ganeti-qa.py prints (RunTest, ReportTestSkip), colours included.
-        var results = QaReport.Parse(
-        [
-            "<<<< 2026-12-01 10:00:00.000001 start [TestClusterVerify] Verify cluster -------------------",
-            "\u001b[32m---- PASSED [TestClusterVerify] Verify cluster -----------------------------\u001b[0m",
-            ">>>> 2026-12-01 10:00:12.500001 time=0:00:12.500000 [TestClusterVerify] Verify cluster ------",
-            "<<<< 2026-12-01 10:00:13 start [TestNodeInfo] gnt-node info ---",
-            "---- FAILED [TestNodeInfo] gnt-node info: Command 'gnt-node info' failed: 1 ---",
-            ">>>> 2026-12-01 10:01:13.000000 time=0:01:00 [TestNodeInfo] gnt-node info ---",
-            "**** 2026-12-01 10:01:14.000000 skipping [TestNodeVolumes] gnt-node volumes, test(s) node-volumes disabled",
-            // A test function without a docstring, as QA printed TestInstanceDeviceNames.
-            "<<<< 2026-12-01 20:22:13.777619 start <function TestInstanceDeviceNames at 0x7f4a462420c0>",
-            "---- FAILED <function TestInstanceDeviceNames at 0x7f4a462420c0>: Command 'gnt-instance modify' on node node1 failed, exit code 1",
-            ">>>> 2026-12-01 20:22:18.335822 time=0:00:04.558203 <function TestInstanceDeviceNames at 0x7f4a462420c0>",
-        ]);
-        Assert.HasCount(4, results);
-        Assert.AreEqual(new QaResult("TestInstanceDeviceNames", "", QaOutcome.Failed, 4.558203,
-            "Command 'gnt-instance modify' on node node1 failed, exit code 1"), results[3]);
-        results.RemoveAt(3);
-        Assert.AreEqual(new QaResult("TestClusterVerify", "Verify cluster", QaOutcome.Passed, 12.5, null), results[0]);
-        Assert.AreEqual(QaOutcome.Failed, results[1].Outcome);
-        Assert.AreEqual("Command 'gnt-node info' failed: 1", results[1].Message);
-        Assert.AreEqual(60, results[1].Seconds);
-        Assert.AreEqual(QaOutcome.Skipped, results[2].Outcome);
-        Assert.AreEqual("TestNodeVolumes", results[2].Name);
-        StringAssert.Contains(results[2].Message, "node-volumes");
-
-        var junit = QaReport.JUnit("ganeti-qa", results, QaPolicy.Tests.Where(t => !t.Runs).Take(1)).Root!;
-        Assert.HasCount(4, junit.Elements("testcase").ToList(), "the three results and the test left out");
-        Assert.AreEqual("4", junit.Attribute("tests")!.Value, "every test case, the skipped ones too (a whole run's file said 208 of 239)");
-        Assert.AreEqual("1", junit.Attribute("failures")!.Value);
-        Assert.AreEqual("2", junit.Attribute("skipped")!.Value);
-    }
-
-    [TestMethod]
-    public void DocsListEveryTestSwitchWithItsReason()
-    {
-        var documented = File.ReadAllText(Path.Combine(RepositoryRoot, "docs/qa.md"));
-        foreach (var test in QaPolicy.Tests)
-            StringAssert.Contains(documented, $"| `{test.Name}` | {(test.Runs ? "yes" : "no")} | {test.LeftOutBecause ?? ""} |", test.Name);
-        CollectionAssert.IsSubsetOf(QaPolicy.Quick.ToList(), QaPolicy.Tests.Where(t => t.Runs).Select(t => t.Name).ToList());
-    }
-
-    [TestMethod]
-    public void TheConfigurationNamesTheClusterInVirtualClusterMode()
-    {
-        var manifest = new ClusterManifest
-        {
-            Name = "lab",
-            SandboxRoot = "/mnt",
-            Sandbox = new ManifestSandbox { FileStorageDir = "/srv/ganeti/file-storage", SharedFileStorageDir = "/srv/ganeti/shared-file-storage" },
-            Nodes = [new ManifestNode { Name = "node1", Address = "192.0.2.2" }, new ManifestNode { Name = "node2", Address = "192.0.2.3", Master = true }],
-            Instances = [.. Enumerable.Range(1, 6).Select(i => new ManifestInstance($"inst{i}", $"192.0.2.{10 + i}"))],
-        };
-        var config = QaConfiguration.Build(manifest, QaPolicy.Tests, ["cluster-verify", "node-volumes"]);
-        Assert.AreEqual("localhost", config["vcluster-master"]!.GetValue<string>());
-        Assert.AreEqual("/mnt/nodes", config["vcluster-basedir"]!.GetValue<string>());
-        Assert.AreEqual("node2", config["nodes"]![0]!["primary"]!.GetValue<string>(), "the master first");
-        Assert.AreEqual("192.0.2.3", config["nodes"]![0]!["secondary"]!.GetValue<string>());
-        Assert.HasCount(4, config["instances"]!.AsArray());
-        Assert.AreEqual("inst5", config["rename"]!.GetValue<string>());
-        Assert.AreEqual("inst6", config["options"]!["burnin-rename"]!.GetValue<string>());
-        Assert.IsTrue(config["tests"]!["cluster-verify"]!.GetValue<bool>());
-        Assert.IsFalse(config["tests"]!["node-volumes"]!.GetValue<bool>(), "left out even when asked for");
-        Assert.IsFalse(config["tests"]!["default"]!.GetValue<bool>());
-
-        manifest.Instances.RemoveAt(0);
-        var error = Assert.ThrowsExactly<VClusterException>(() => QaConfiguration.Build(manifest, QaPolicy.Tests, ["cluster-verify"]));
-        StringAssert.Contains(error.Message, "raise VClusterInstanceCount");
     }
 }
 

@@ -36,21 +36,13 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
             pass
         """;
 
-    public int Run(string? qaFolder, IReadOnlyCollection<string>? tests, string? junit, CancellationToken cancellation)
+    /// <summary>Runs QA on the cluster as <paramref name="plan"/> says, configured with up's <c>gnt-cluster init</c> command line.</summary>
+    public int Run(string? qaFolder, QaPlan plan, IReadOnlyList<string> initCommand, string? junit, CancellationToken cancellation)
     {
         var state = RuntimeState.Load(manifest.Root);
         if (state is null || !host.IsAlive(state.Sandbox) || !state.UpCompleted)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
                 $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
-        var policy = QaPolicy.Tests;
-        var unknown = (tests ?? []).Where(t => policy.All(q => q.Name != t)).ToList();
-        if (unknown.Count > 0)
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaUnavailable,
-                $"no QA test switch named {string.Join(", ", unknown)} (see docs/qa.md)"));
-        var selected = (tests ?? policy.Where(t => t.Runs).Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
-        // Reported with its reason: every switch left out on a whole run, the named ones with --tests.
-        var leftOut = policy.Where(t => !t.Runs && (tests is null || selected.Contains(t.Name))).ToList();
-        var switchesOn = selected.Count(name => policy.Single(t => t.Name == name).Runs);
         var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, host, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
@@ -73,7 +65,14 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         // QA imports itself as the package "qa": its parent goes on the path.
         var qa = Path.Combine(inside, "source", "qa");
         File.WriteAllText(Path.Combine(work, "python", "sitecustomize.py"), YamlCompatibility.Replace("\r", "") + "\n");
-        var config = QaConfiguration.Build(manifest, policy, selected);
+        if (plan.Cluster.OwnCluster)
+        {
+            // QA's init copies its key into every node's ~/.ssh (qa_cluster.TestClusterInit),
+            // which root has on a machine: each node's home gets one.
+            foreach (var node in manifest.Nodes.Where(n => n.Environment.ContainsKey("HOME")))
+                Directory.CreateDirectory(Path.Combine(manifest.Root, Path.GetRelativePath(manifest.SandboxRoot, node.Environment["HOME"]), ".ssh"));
+        }
+        var config = QaConfiguration.Build(manifest, plan, initCommand);
         File.WriteAllText(Path.Combine(work, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         var log = Path.Combine(work, "qa.log");
 
@@ -93,17 +92,21 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
             // Already in the sandbox: a node's cmd need not enter it again.
             $"VCLUSTER_SANDBOX={manifest.Root}",
         ];
-        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}': {switchesOn} test switches on; log {log}");
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}'{(plan.Cluster.OwnCluster ? ", which QA initialises and destroys" : "")}: " +
+            $"{plan.On.Count} test switches on, {plan.SwitchedOff.Count} switched off, {plan.LeftOut.Count} left out; log {log}");
         var command = Sandbox.Enter(state.Sandbox, ["env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json")]);
-        var (exitCode, results) = RunAndFollow(command, log, cancellation);
+        var (exitCode, results) = RunAndFollow(command, log, plan, cancellation);
 
         var failed = results.Where(r => r.Outcome == QaOutcome.Failed).ToList();
-        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] QA: {results.Count(r => r.Outcome == QaOutcome.Passed)} passed, {failed.Count} failed, " +
-            $"{results.Count(r => r.Outcome == QaOutcome.Skipped)} switched off, {leftOut.Count} left out on virtual clusters (docs/qa.md)");
+        progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] QA: {QaCounts.Of(results, plan)} (docs/qa.md)");
+        foreach (var r in results.Where(r => r.Outcome == QaOutcome.ReturnedWithoutTesting).DistinctBy(r => r.Name))
+            progress.WriteLine($"  {r.Name}{(r.DiskTemplate is { } t ? $" ({t} instance)" : "")}: {r.Message}");
+        if (plan.SwitchedOff.Count > 0)
+            progress.WriteLine($"  switched off on this cluster: {string.Join(", ", plan.SwitchedOff.Select(s => s.Name))} (each one's reason: docs/qa.md{(junit is null ? "" : ", the JUnit file")})");
         foreach (var r in failed)
             progress.WriteLine($"  FAILED {r.Name}: {r.Message}");
         if (junit is not null)
-            QaReport.JUnit($"ganeti-qa.{manifest.Name}", results, leftOut).Save(Path.GetFullPath(junit));
+            QaReport.JUnit($"ganeti-qa.{manifest.Name}", results, plan).Save(Path.GetFullPath(junit));
         if (exitCode == 0 && failed.Count == 0)
             return 0;
         progress.WriteLine($"error {ErrorCodes.QaFailed}: Ganeti's QA failed on cluster '{manifest.Name}' (exit {exitCode}); its output: {log}");
@@ -111,24 +114,23 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
     }
 
     /// <summary>Runs QA, its output into the log, a line per finished test to the progress.</summary>
-    private (int ExitCode, List<QaResult> Results) RunAndFollow(IReadOnlyList<string> command, string log, CancellationToken cancellation)
+    private (int ExitCode, List<QaResult> Results) RunAndFollow(IReadOnlyList<string> command, string log, QaPlan plan, CancellationToken cancellation)
     {
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in command.Skip(1))
             start.ArgumentList.Add(arg);
-        var lines = new List<string>();
+        var reader = new QaReport.Reader();
         using var writer = new StreamWriter(log) { AutoFlush = true };
         using var process = Process.Start(start)!;
         void OnLine(string? line)
         {
             if (line is null)
                 return;
-            lock (lines)
+            lock (reader)
             {
                 writer.WriteLine(line);
-                lines.Add(line);
-                foreach (var result in QaReport.Parse([line]).Where(r => r.Outcome != QaOutcome.Skipped))
-                    progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {result.Outcome.ToString().ToUpperInvariant(),-7} {result.Name}{(result.Message is { } m ? ": " + m : "")}");
+                if (reader.Read(line) is { Outcome: not QaOutcome.Skipped } read && QaReport.Classify(read, plan.Cluster) is var result)
+                    progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {Label(result.Outcome),-8} {result.Name}{(result.Message is { } m ? ": " + m : "")}");
             }
         }
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -138,7 +140,15 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         using var registration = cancellation.Register(() => process.Kill(entireProcessTree: true));
         process.WaitForExit();
         cancellation.ThrowIfCancellationRequested();
-        lock (lines)
-            return (process.ExitCode, QaReport.Parse(lines));
+        lock (reader)
+            return (process.ExitCode, QaReport.Classify(reader.Results, plan.Cluster));
     }
+
+    private static string Label(QaOutcome outcome) => outcome switch
+    {
+        QaOutcome.Passed => "PASSED",
+        QaOutcome.Failed => "FAILED",
+        QaOutcome.ReturnedWithoutTesting => "UNTESTED",
+        _ => "SKIPPED",
+    };
 }
