@@ -63,7 +63,7 @@ public sealed class LvmTests
             Assert.AreEqual(96L << 20, new FileInfo(file).Length);
             Gnt("gnt-instance", "shutdown", "inst1");
             Gnt("gnt-instance", "reinstall", "-f", "inst1");
-            Gnt("gnt-instance", "rename", "--no-name-check", "--no-ip-check", "inst1", "inst2");
+            Gnt("gnt-instance", "rename", "inst1", "inst2");
             Gnt("gnt-instance", "startup", "inst2");
             Assert.AreEqual(volume.Name, Volume("node2", "inst2").Name);
 

@@ -85,4 +85,16 @@ public sealed class TemplateTests
         using var dir = new TempDir();
         SingleError(() => Load(dir, new TemplateSpec { Source = dir.Combine("nope.sbn"), Output = "x" }), ErrorCodes.InvalidTemplateItem);
     }
+
+    [TestMethod]
+    public void AnIndexThatNamesAMissingTemplateIsRejected()
+    {
+        using var dir = new TempDir();
+        var templates = dir.Combine("templates");
+        Directory.CreateDirectory(Path.Combine(templates, "node"));
+        File.WriteAllText(Path.Combine(templates, "templates.json"),
+            """{ "templates": [ { "template": "node/gone.sbn", "output": "etc/gone", "scope": "node", "mode": "0644" } ] }""");
+        var error = SingleError(() => TemplateSet.Load(templates, [], new ProjectSourceLocator(null)), ErrorCodes.InvalidTemplateItem);
+        StringAssert.Contains(error.Message, "names 'node/gone.sbn', which does not exist");
+    }
 }

@@ -88,6 +88,13 @@ public sealed class TemplateSet
                     $"template '{spec.Source}': Mode '{spec.Mode}' is not an octal file mode such as 0644", "VClusterTemplate", Path.GetFileName(spec.Source)));
                 continue;
             }
+            if (!File.Exists(spec.Source))
+            {
+                // A template index (the SDK's, or a VClusterTemplatesDirectory of the user's) that names a file it lacks.
+                errors.Add(new VClusterDiagnostic(ErrorCodes.InvalidTemplateItem,
+                    $"the template index '{index}' names '{Path.GetRelativePath(templatesDirectory, spec.Source)}', which does not exist", index));
+                continue;
+            }
             var template = Parse(File.ReadAllText(spec.Source), spec.Source, errors);
             var outputTemplate = spec.Output.Contains("{{", StringComparison.Ordinal)
                 ? Parse(spec.Output, $"{spec.Source} (output path)", errors)
