@@ -44,7 +44,7 @@ public sealed class QaCommand : ClusterCommand
         if (OwnCluster)
             console.Out.WriteLine(ClusterRoles.Read(manifest).Members.Count == 0
                 ? "no Ganeti cluster is left (QA destroyed the one it made, or made none); the sandbox runs on: 'dotnet vcluster down' stops it, 'dotnet vcluster up' initialises a cluster as usual"
-                : $"the cluster QA made is still initialised (QA stopped before destroying it): 'dotnet vcluster down' stops it, 'dotnet vcluster destroy' deletes it");
+                : "the cluster QA made is still initialised (QA stopped before destroying it): 'dotnet vcluster down' stops it, 'dotnet vcluster destroy' deletes it");
         return exit;
     }
 }
