@@ -47,7 +47,10 @@ public sealed class QaPolicyTests
         CollectionAssert.IsSubsetOf(LvmSwitches.Concat(ExclusiveStorageSwitches).ToList(), Off(WithoutLvm).ToList());
         CollectionAssert.IsSubsetOf(ExclusiveStorageSwitches, Off(WithLvm).ToList(), "one physical volume a node");
         CollectionAssert.AreEquivalent(Off(WithoutLvm).Except(LvmSwitches).ToList(), Off(WithLvm).ToList());
-        CollectionAssert.AreEquivalent(Off(WithLvm).Except(ExclusiveStorageSwitches).ToList(), Off(WithTwoPhysicalVolumes).ToList());
+        // Exclusive storage fails in Ganeti 3.0.2 itself (a whole run, 2026-12-05): off however many physical volumes.
+        CollectionAssert.AreEquivalent(Off(WithLvm).ToList(), Off(WithTwoPhysicalVolumes).ToList());
+        Assert.IsFalse(QaPolicy.Untested.Single(u => u.Name == "TestInstanceCreationRestrictedByDiskTemplates").When.HoldsFor(WithTwoPhysicalVolumes),
+            "it returns only while cluster-exclusive-storage runs, which it never does");
 
         // What stays off on every virtual cluster: DRBD, Ceph, Gluster, hotplug, QA's own defects, RAPI-only blocks.
         foreach (var name in new[] { "instance-add-drbd-disk", "instance-add-rbd", "instance-add-gluster", "instance-device-hotplug", "instance-modify-disks",

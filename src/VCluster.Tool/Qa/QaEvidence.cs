@@ -33,12 +33,10 @@ public sealed record QaWhen(string Description, Func<QaCluster, string?, bool> H
 
     public static QaWhen WithLvm { get; } = new("with LVM", (c, _) => c.Lvm);
 
-    /// <summary>Ganeti's exclusive storage, which QA tests only with two or more physical volumes on every node.</summary>
-    public static QaWhen WithoutExclusiveStorage { get; } =
-        new("without LVM or with fewer than 2 physical volumes on a node", (c, _) => !c.ExclusiveStorage);
-
-    public static QaWhen WithExclusiveStorage { get; } =
-        new("with LVM and 2 or more physical volumes on every node (cluster-exclusive-storage on)", (c, _) => c.ExclusiveStorage);
+    /// <summary>While the policy runs QA's cluster-exclusive-storage switch on the cluster (which needs 2 or more physical volumes on every node).</summary>
+    public static QaWhen WhileExclusiveStorageRuns { get; } =
+        new("while cluster-exclusive-storage runs (never in Ganeti 3.0.2, see the switch)",
+            (c, _) => c.ExclusiveStorage && QaPolicy.Named("cluster-exclusive-storage") is { } s && s.RunsOn(c));
 
     public static QaWhen WithSharedFile { get; } = new("while the sharedfile template is enabled", (c, _) => c.DiskTemplates.Contains("sharedfile"));
 
