@@ -74,6 +74,10 @@ public sealed class DaemonProcessTests
         using var sleeper = Process.Start("/bin/sleep", "60");
         // This process's root folder holds this machine's /proc: another way to it, read as the sandbox's is.
         var proc = $"/proc/{Environment.ProcessId}/root/proc";
+        // Process.Start returns once the child is forked, maybe before it has executed sleep:
+        // until then its command line is still this test's.
+        Assert.IsTrue(VCluster.Engine.Wait.Until(() => File.ReadAllText($"/proc/{sleeper.Id}/cmdline").StartsWith("/bin/sleep", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), interval: TimeSpan.FromMilliseconds(5)), "the child executed /bin/sleep");
         var seen = Host.TryRead(sleeper.Id, proc);
         Assert.IsNotNull(seen);
         Assert.AreEqual(proc, seen.Value.Proc);
