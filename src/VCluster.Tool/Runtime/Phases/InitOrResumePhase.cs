@@ -63,7 +63,7 @@ public sealed class InitOrResumePhase : IUpPhase
     /// The other nodes need none of their own: joining copies the master's host keys onto the
     /// new node (prepare-node-join), as on a real cluster.
     /// </summary>
-    private static void EnsureHostKey(UpContext up, ManifestNode node, CancellationToken cancellation)
+    internal static void EnsureHostKey(UpContext up, ManifestNode node, CancellationToken cancellation)
     {
         var key = Path.Combine(node.Root, "etc/ssh/ssh_host_rsa_key");
         if (File.Exists(key + ".pub"))

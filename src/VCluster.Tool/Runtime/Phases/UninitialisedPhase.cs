@@ -1,6 +1,5 @@
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Manifest;
-using VCluster.Tool.Runtime.Processes;
 
 namespace VCluster.Tool.Runtime.Phases;
 
@@ -21,14 +20,7 @@ public sealed class UninitialisedPhase : IUpPhase
         Require(up.Manifest, roles);
         up.Master = up.Manifest.Node(roles.Master);
         up.Members = roles.Members;
-        var key = Path.Combine(up.Master.Root, "etc/ssh/ssh_host_rsa_key");
-        if (File.Exists(key + ".pub"))
-            return;
-        up.Session.Step($"{up.Master.Name}: creating its SSH host key");
-        var result = up.Session.Host.Run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", $"root@{up.Master.Name}", "-f", key],
-            new RunOptions(TimeSpan.FromMinutes(1)), cancellation);
-        if (!result.Succeeded)
-            throw NodeControl.Failure(up.Master.Name, "ssh-keygen", result.Tail(3));
+        InitOrResumePhase.EnsureHostKey(up, up.Master, cancellation);
     }
 
     /// <summary>Refuses a cluster whose master already has Ganeti's configuration.</summary>
