@@ -50,9 +50,13 @@ public sealed class RootIsolationTests
                 StringAssert.Contains(write.Output, "Read-only file system", write.ToString());
                 Assert.IsFalse(File.Exists(probe), $"{probe} was created on the host");
             }
-            // The disks of the machine are not in the sandbox's /dev.
+            // The disks of the machine are not in the sandbox's /dev; xenvg is the node's own volume
+            // group, a folder of its tree (docs/lvm.md), and holds nothing of the machine's.
             var disk = AsRoot("dotnet", "exec", tool(), "exec", "node1", "--", "sh", "-c", "ls /dev | tr '\\n' ' '");
-            Assert.AreEqual("fd full null ptmx pts random shm stderr stdin stdout tty urandom zero", disk.Output.Trim(), disk.ToString());
+            Assert.AreEqual("fd full null ptmx pts random shm stderr stdin stdout tty urandom xenvg zero", disk.Output.Trim(), disk.ToString());
+            var volumeGroup = AsRoot("dotnet", "exec", tool(), "exec", "node1", "--", "sh", "-c", "ls -A /dev/xenvg | wc -l");
+            Assert.AreEqual("0", volumeGroup.Output.Trim(), "no logical volumes yet: " + volumeGroup);
+            Assert.IsTrue(Directory.Exists(Path.Combine(repo, ".vcluster/cluster/nodes/node1/lvm/dev/xenvg")), "the node's volume group folder is in its tree");
 
             // ... while the cluster works: both nodes, an instance, a clean verify.
             var nodes = AsRoot("dotnet", "exec", tool(), "exec", "node1", "--", "gnt-node", "list", "--no-headers", "-o", "name");
