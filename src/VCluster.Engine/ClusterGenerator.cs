@@ -18,6 +18,9 @@ public sealed class GenerationOptions
     /// <summary>"/" for Debian's packages, or a folder where they were unpacked.</summary>
     public string GanetiRoot { get; init; } = "/";
 
+    /// <summary>The Ganeti source tree GanetiRoot was built from (<see cref="GanetiSourceBuild"/>); null: an installed Ganeti.</summary>
+    public string? GanetiSource { get; init; }
+
     /// <summary>Where the Ganeti probe result is cached; null: probe every time.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -47,7 +50,7 @@ public static class ClusterGenerator
         log?.Trace($"plan+discover+templates {clock.ElapsedMilliseconds} ms");
         // The manifest depends on the plan only: serialise it while the layout is built and written.
         var manifest = Task.Run(() => LayoutEntry.File(ClusterManifest.FileName,
-            Encoding.UTF8.GetBytes(BuildManifest(plan, ganeti, spec.SourceFile).ToJson() + "\n"), 0b110_100_100), cancellation);
+            Encoding.UTF8.GetBytes(BuildManifest(plan, ganeti, spec.SourceFile, options.GanetiSource).ToJson() + "\n"), 0b110_100_100), cancellation);
         var entries = new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation);
         log?.Trace($"build {clock.ElapsedMilliseconds} ms ({entries.Count} entries)");
 
@@ -60,7 +63,7 @@ public static class ClusterGenerator
     /// <summary>The script that builds the sandbox (templates/cluster/sandbox.sbn), relative to the root.</summary>
     public const string SandboxSetupPath = ClusterRootLayout.SandboxSetup;
 
-    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject)
+    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject, string? ganetiSource = null)
     {
         var layout = SandboxLayout.For(plan, ganeti);
         var sandbox = new ManifestSandbox
@@ -96,6 +99,7 @@ public static class ClusterGenerator
                 ShareDir = ganeti.ShareDir,
                 SbinDir = ganeti.SbinDir,
                 Python = ganeti.Python,
+                Source = ganetiSource,
             },
             Sandbox = sandbox,
             DiskTemplates = [.. plan.DiskTemplates],

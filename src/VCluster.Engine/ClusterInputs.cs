@@ -54,6 +54,9 @@ public sealed class ClusterInputs
     /// <summary>Where Ganeti is installed; null or empty: "/".</summary>
     public string? GanetiRoot { get; init; }
 
+    /// <summary>The Ganeti source tree GanetiRoot was built from; null: none.</summary>
+    public string? GanetiSource { get; init; }
+
     /// <summary>Where the Ganeti probe's result is kept; null or empty: the user's cache, else the cluster root's.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -86,6 +89,7 @@ public sealed class ClusterInputs
     {
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
+        GanetiSource = string.IsNullOrEmpty(GanetiSource) ? null : Path.GetFullPath(GanetiSource),
         CacheDirectory = !string.IsNullOrEmpty(CacheDirectory) ? CacheDirectory
             : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Cluster.Root), ClusterRootLayout.CacheDir),
         Log = Log,

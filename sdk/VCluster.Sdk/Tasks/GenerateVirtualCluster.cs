@@ -18,6 +18,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? NodeCount { get; set; }
     public string? InstanceCount { get; set; }
     public string? GanetiRoot { get; set; }
+    public string? GanetiSource { get; set; }
     public string? CacheDirectory { get; set; }
     public bool EnableMetad { get; set; }
     public bool Monitoring { get; set; } = true;
@@ -60,6 +61,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
         Templates = Templates.Select(Item).ToList(),
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = GanetiRoot,
+        GanetiSource = GanetiSource,
         CacheDirectory = CacheDirectory,
         Log = new BuildLog(Log),
     };

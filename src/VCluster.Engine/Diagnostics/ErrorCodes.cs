@@ -47,4 +47,8 @@ public static class ErrorCodes
     public const string InvalidPhysicalVolumes = "VCS0042";
     public const string UnknownQaSwitch = "VCS0043";
     public const string ClusterInitialised = "VCS0044";
+    public const string GanetiSourceInvalid = "VCS0045";
+    public const string GanetiBuildDependencyMissing = "VCS0046";
+    public const string GanetiConfigureFailed = "VCS0047";
+    public const string GanetiBuildFailed = "VCS0048";
 }

@@ -26,6 +26,9 @@ public static class ClusterRootLayout
     public const string GenerationRecord = StateDir + "/generated";
     public const string GenerationJournal = StateDir + "/generated.journal";
 
+    /// <summary>generate --ganeti-source: the installation built from the tree, and its logs.</summary>
+    public const string GanetiBuild = StateDir + "/ganeti-build";
+
     /// <summary>The Ganeti probe's result where the user has no cache folder.</summary>
     public const string CacheDir = StateDir + "/cache";
 

@@ -76,6 +76,9 @@ public sealed class ManifestGaneti
     public string ShareDir { get; set; } = "";
     public string SbinDir { get; set; } = "";
     public string Python { get; set; } = "";
+
+    /// <summary>The source tree this Ganeti was built from (VClusterGanetiSource); its qa/ is the QA suite. Null: Debian's packages.</summary>
+    public string? Source { get; set; }
 }
 
 public sealed class ManifestSandbox

@@ -1,5 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine;
+using VCluster.Engine.Ganeti;
+using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 
@@ -29,6 +31,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--ganeti-root <DIR>", Description = "Where Ganeti is installed (default: /).")]
     public string GanetiRoot { get; set; } = "/";
 
+    [Option("--ganeti-source <DIR>", Description = "A Ganeti source tree (a checkout or an unpacked release) to build as Debian does and run instead of the installed Ganeti (docs/ganeti-development.md).")]
+    public string? GanetiSource { get; set; }
+
     [Option("--durable-writes", Description = "Let Ganeti's fsync calls reach the disk (default: libeatmydata skips them).")]
     public bool DurableWrites { get; set; }
 
@@ -54,7 +59,9 @@ public sealed class GenerateCommand : ToolCommand
     public string? PhysicalVolumes { get; set; }
 
     /// <summary>The options as the engine takes them (<see cref="ClusterInputs"/>), the same as the SDK's task gives.</summary>
-    public ClusterInputs Inputs() => new()
+    public ClusterInputs Inputs() => Inputs(GanetiRoot);
+
+    private ClusterInputs Inputs(string ganetiRoot) => new()
     {
         Cluster = new ClusterSpec
         {
@@ -74,7 +81,8 @@ public sealed class GenerateCommand : ToolCommand
         },
         Instances = DeclaredInstances.Select(d => DeclaredItem.Parse(d, InstanceSpec.MetadataNames, "--instance")).ToList(),
         TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "templates"),
-        GanetiRoot = GanetiRoot,
+        GanetiRoot = ganetiRoot,
+        GanetiSource = GanetiSource,
         Log = Environment.GetEnvironmentVariable("VCLUSTER_TRACE") == "1" ? new StandardErrorLog() : null,
     };
 
@@ -86,7 +94,15 @@ public sealed class GenerateCommand : ToolCommand
 
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
-        var result = Inputs().Generate(cancellation);
+        var ganetiRoot = GanetiRoot;
+        if (GanetiSource is not null)
+        {
+            var inputs = Inputs();
+            var build = GanetiSourceBuild.Build(GanetiSource, ClusterRootLayout.On(inputs.Cluster.Root, ClusterRootLayout.GanetiBuild), m => console.WriteLine(m), cancellation);
+            console.WriteLine($"Ganeti {build.Version} from {build.SourceTree}: {(build.UpToDate ? "up to date" : "built and installed")} in {build.InstallRoot} ({build.Elapsed.TotalSeconds:F1} s)");
+            ganetiRoot = build.InstallRoot;
+        }
+        var result = Inputs(ganetiRoot).Generate(cancellation);
         ClusterDirectory.Remember(Directory.GetCurrentDirectory(), result.Plan.Name, result.ManifestPath);
         console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
             $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");

@@ -43,7 +43,7 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         if (state is null || !host.IsAlive(state.Sandbox) || !state.UpCompleted)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
                 $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
-        var suite = QaSuite.Locate(qaFolder, manifest.Ganeti.Version, host, progress, cancellation);
+        var suite = QaSuite.Locate(qaFolder ?? QaSuite.OfSourceTree(manifest.Ganeti.Source), manifest.Ganeti.Version, host, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
         // (a cache under /tmp, say, it would not see): the suite is copied there.

@@ -8,12 +8,15 @@ namespace VCluster.Tool.Qa;
 
 /// <summary>
 /// Ganeti's QA suite (qa/ of Ganeti's source) of the installed version: a folder the user
-/// names, else the one fetched once from Debian's source package into the user's cache
+/// names, else the source tree's the cluster's Ganeti was built from, else the one fetched once from Debian's source package into the user's cache
 /// (<c>apt-get source --download-only ganeti</c>, which needs a deb-src entry: eng/setup.sh
 /// adds one).
 /// </summary>
 public static class QaSuite
 {
+    /// <summary>The qa folder of the Ganeti source tree the cluster's Ganeti was built from; null without one.</summary>
+    public static string? OfSourceTree(string? sourceTree) => sourceTree is null ? null : Path.Combine(sourceTree, "qa");
+
     public static string Locate(string? folder, string version, IProcessHost host, TextWriter progress, CancellationToken cancellation)
     {
         if (folder is not null)

@@ -1,0 +1,314 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using VCluster.Engine.Diagnostics;
+
+namespace VCluster.Engine.Ganeti;
+
+/// <summary>What one build of a Ganeti source tree did, and where its installation is.</summary>
+public sealed record GanetiSourceBuildResult(
+    string SourceTree,
+    string Version,
+    string InstallRoot,
+    bool Generated,
+    bool Configured,
+    bool Built,
+    TimeSpan Elapsed)
+{
+    /// <summary>True when nothing had to be done: the installation already was the tree's.</summary>
+    public bool UpToDate => !Generated && !Configured && !Built;
+}
+
+/// <summary>
+/// Builds a Ganeti source tree (a checkout of ganeti/ganeti or an unpacked release) as Debian
+/// builds its packages and installs it into a folder the cluster runs (<c>VClusterGanetiRoot</c>):
+/// <c>./autogen.sh</c> when the tree has no <c>configure</c>, Debian's <c>./configure</c>
+/// options (<see cref="DebianConfigureOptions"/>) in the tree itself as <c>debian/rules</c>
+/// does, Ganeti's own <c>make</c>, and <c>make install DESTDIR=</c> into a fresh folder that
+/// replaces the previous installation only when it is complete. Each step runs only when it
+/// has work: configure when the tree's <c>config.status</c> holds other options, make and
+/// install when <c>make -q</c> says the tree changed (or nothing is installed yet).
+/// </summary>
+public static class GanetiSourceBuild
+{
+    /// <summary>Where the installation goes under the build's folder.</summary>
+    public const string InstallFolder = "install";
+
+    /// <summary>Where each step's output goes under the build's folder.</summary>
+    public const string LogFolder = "logs";
+
+    // Written after a complete install; its absence means the installation is missing or half done.
+    private const string InstalledStamp = "installed.stamp";
+
+    /// <summary>
+    /// Debian's <c>./configure</c> arguments (debian/rules, <c>override_dh_auto_configure</c>,
+    /// of ganeti 3.1.0~rc2-3; bookworm's 3.0.2-3 gives the same values, which
+    /// GanetiSourceBuildTests checks against the installed <c>_constants.py</c>).
+    /// <c>--enable-regex-tdfa</c> is passed only to a tree whose configure.ac knows it (3.1 on);
+    /// 3.0 uses regex-pcre without a switch.
+    /// </summary>
+    public static IReadOnlyList<string> DebianConfigureOptions(string configureAc)
+    {
+        var options = new List<string>
+        {
+            "IP_PATH=/bin/ip",
+            "--prefix=/usr",
+            "--localstatedir=/var",
+            "--sysconfdir=/etc",
+            "--with-export-dir=/var/lib/ganeti/export",
+            "--with-iallocator-search-path=/usr/local/lib/ganeti/iallocators,/usr/lib/ganeti/iallocators",
+            "--with-os-search-path=/srv/ganeti/os,/usr/local/lib/ganeti/os,/usr/lib/ganeti/os,/usr/share/ganeti/os",
+            "--with-extstorage-search-path=/srv/ganeti/extstorage,/usr/local/lib/ganeti/extstorage,/usr/lib/ganeti/extstorage,/usr/share/ganeti/extstorage",
+            "--docdir=/usr/share/doc/ganeti",
+            "--enable-restricted-commands",
+        };
+        if (configureAc.Contains("regex-tdfa", StringComparison.Ordinal))
+            options.Add("--enable-regex-tdfa");
+        options.AddRange(
+        [
+            "--disable-symlinks",
+            "--with-haskell-flags=-optl -Wl,-z,relro -optl -Wl,--as-needed",
+            "--with-user-prefix=gnt-",
+            "--with-group-prefix=gnt-",
+            "--with-ssh-initscript=/usr/sbin/invoke-rc.d ssh",
+            "--with-backup-dir=/var/backups",
+        ]);
+        return options;
+    }
+
+    /// <summary>"3.0.2" from configure.ac's <c>m4_define([gnt_version_*], ...)</c>; null when the file is not Ganeti's.</summary>
+    public static string? ReadVersion(string configureAc)
+    {
+        if (!Regex.IsMatch(configureAc, @"AC_INIT\(\s*\[?ganeti\]?\s*,"))
+            return null;
+        string Part(string name) => Regex.Match(configureAc, $@"m4_define\(\[gnt_version_{name}\],\s*\[([^\]]*)\]\)") is { Success: true } m ? m.Groups[1].Value : "";
+        var (major, minor, revision) = (Part("major"), Part("minor"), Part("revision"));
+        return major.Length == 0 || minor.Length == 0 ? null : $"{major}.{minor}.{(revision.Length == 0 ? "0" : revision)}{Part("suffix")}";
+    }
+
+    /// <summary>
+    /// Builds <paramref name="sourceTree"/> and installs it under
+    /// <paramref name="buildDirectory"/>/<see cref="InstallFolder"/>.
+    /// </summary>
+    public static GanetiSourceBuildResult Build(string sourceTree, string buildDirectory, Action<string> progress, CancellationToken cancellation,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var clock = Stopwatch.StartNew();
+        sourceTree = Path.GetFullPath(sourceTree);
+        buildDirectory = Path.GetFullPath(buildDirectory);
+        var configureAcPath = Path.Combine(sourceTree, "configure.ac");
+        if (!Directory.Exists(sourceTree))
+            throw Error(ErrorCodes.GanetiSourceInvalid, $"the Ganeti source tree '{sourceTree}' does not exist", null);
+        var configureAc = File.Exists(configureAcPath) ? File.ReadAllText(configureAcPath) : "";
+        var version = ReadVersion(configureAc)
+            ?? throw Error(ErrorCodes.GanetiSourceInvalid,
+                $"'{sourceTree}' is not a Ganeti source tree: it needs Ganeti's configure.ac (AC_INIT(ganeti, ...) with gnt_version_major/minor); " +
+                "name a checkout of ganeti/ganeti or an unpacked release", File.Exists(configureAcPath) ? configureAcPath : null);
+
+        var logs = Directory.CreateDirectory(Path.Combine(buildDirectory, LogFolder)).FullName;
+        var steps = new Steps(sourceTree, logs, environment, progress, cancellation);
+        var installRoot = Path.Combine(buildDirectory, InstallFolder);
+
+        // A checkout (and Debian's orig tarball) has no configure: Debian runs autogen.sh too.
+        var generated = false;
+        if (!File.Exists(Path.Combine(sourceTree, "configure")))
+        {
+            steps.Require(["aclocal", "autoconf", "automake"], "autotools to make its configure");
+            steps.Run("autogen", ["./autogen.sh"], ErrorCodes.GanetiConfigureFailed);
+            generated = true;
+        }
+
+        // Ganeti's Makefile needs vcs-version in a tree that is not a git checkout; Debian writes
+        // its package version there (debian/rules), this build the tree's own.
+        var vcsVersion = Path.Combine(sourceTree, "vcs-version");
+        if (!File.Exists(vcsVersion) && !Directory.Exists(Path.Combine(sourceTree, ".git")))
+            File.WriteAllText(vcsVersion, version + Environment.NewLine);
+
+        var options = DebianConfigureOptions(configureAc);
+        var configured = false;
+        if (!steps.ConfiguredWith(options))
+        {
+            steps.Require(["make"], "make (Debian's build-essential)");
+            steps.Run("configure", ["./configure", .. options], ErrorCodes.GanetiConfigureFailed);
+            configured = true;
+        }
+
+        var stamp = Path.Combine(buildDirectory, InstalledStamp);
+        var built = false;
+        if (configured || generated || !File.Exists(stamp) || !Directory.Exists(installRoot) || !steps.UpToDate())
+        {
+            File.Delete(stamp);
+            steps.Run("make", ["make", $"-j{Environment.ProcessorCount}"], ErrorCodes.GanetiBuildFailed);
+            // A fresh folder, swapped in whole: a failed install leaves the previous one as it was.
+            var staging = installRoot + ".new";
+            TreeDelete(staging);
+            steps.Run("install", ["make", "install", $"DESTDIR={staging}"], ErrorCodes.GanetiBuildFailed);
+            var previous = installRoot + ".old";
+            TreeDelete(previous);
+            if (Directory.Exists(installRoot))
+                Directory.Move(installRoot, previous);
+            Directory.Move(staging, installRoot);
+            TreeDelete(previous);
+            File.WriteAllText(stamp, $"{version} {sourceTree}{Environment.NewLine}");
+            built = true;
+        }
+        else
+        {
+            progress($"Ganeti {version} from {sourceTree} is up to date in {installRoot}");
+        }
+        return new GanetiSourceBuildResult(sourceTree, version, installRoot, generated, configured, built, clock.Elapsed);
+    }
+
+    /// <summary>Removes a folder that may hold read-only ones (make install sets modes).</summary>
+    private static void TreeDelete(string path)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path))
+            return;
+        foreach (var dir in Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            if (new DirectoryInfo(dir).LinkTarget is null)
+                File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        Directory.Delete(path, recursive: true);
+    }
+
+    private static VClusterException Error(string code, string message, string? file, int line = 0) =>
+        new(new VClusterDiagnostic(code, message, file, line));
+
+    /// <summary>The build's commands, each in the tree with its output in its own log.</summary>
+    private sealed class Steps(string tree, string logs, IReadOnlyDictionary<string, string>? environment, Action<string> progress, CancellationToken cancellation)
+    {
+        private string SearchPath => environment is not null && environment.TryGetValue("PATH", out var path) ? path
+            : Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
+
+        public void Require(IReadOnlyList<string> programs, string purpose)
+        {
+            var missing = programs.Where(p => !OnPath(p)).ToList();
+            if (missing.Count > 0)
+                throw Error(ErrorCodes.GanetiBuildDependencyMissing,
+                    $"building Ganeti from '{tree}' needs {purpose}: {string.Join(", ", missing)} not found on PATH. " +
+                    "Install Ganeti's build dependencies with: sudo apt-get build-dep ganeti (a deb-src entry is needed: ./eng/setup.sh adds one)", null);
+        }
+
+        private bool OnPath(string program) =>
+            SearchPath.Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, program)));
+
+        /// <summary>True when the tree was configured with exactly these options (config.status --config).</summary>
+        public bool ConfiguredWith(IReadOnlyList<string> options)
+        {
+            if (!File.Exists(Path.Combine(tree, "config.status")) || !File.Exists(Path.Combine(tree, "Makefile")))
+                return false;
+            var (code, output) = Execute(["./config.status", "--config"], null);
+            return code == 0 && output.Trim() == string.Join(' ', options.Select(o => $"'{o}'"));
+        }
+
+        /// <summary>make -q: exit 0 when every target of "all" is up to date.</summary>
+        public bool UpToDate() => Execute(["make", "-q"], null).ExitCode == 0;
+
+        public void Run(string step, IReadOnlyList<string> command, string failureCode)
+        {
+            var log = Path.Combine(logs, step + ".log");
+            progress($"Ganeti: {step} in {tree} (log: {log})");
+            var clock = Stopwatch.StartNew();
+            var (code, _) = Execute(command, log);
+            if (code == 0)
+            {
+                progress($"Ganeti: {step} done in {clock.Elapsed.TotalSeconds:F1} s");
+                return;
+            }
+            var (line, text) = FailingLine(log, step);
+            var missing = step == "configure" && IsMissingDependency(text);
+            throw Error(missing ? ErrorCodes.GanetiBuildDependencyMissing : failureCode,
+                missing
+                    ? $"Ganeti's configure in '{tree}' is missing a build dependency: \"{text}\". Install Ganeti's build dependencies with: sudo apt-get build-dep ganeti (log: {log})"
+                    : $"Ganeti's {step} ({string.Join(' ', command.Take(2))}) in '{tree}' failed with exit code {code}: \"{text}\" (log: {log})",
+                log, line);
+        }
+
+        private (int ExitCode, string Output) Execute(IReadOnlyList<string> command, string? log)
+        {
+            // A program of the tree ("./configure") by its full path: Process.Start resolves a
+            // relative one against this process's folder, not WorkingDirectory.
+            var file = command[0].StartsWith("./", StringComparison.Ordinal) ? Path.Combine(tree, command[0][2..]) : command[0];
+            var start = new ProcessStartInfo(file)
+            {
+                WorkingDirectory = tree,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in command.Skip(1))
+                start.ArgumentList.Add(argument);
+            if (environment is not null)
+                foreach (var (name, value) in environment)
+                    start.Environment[name] = value;
+            // A make run from inside another make (MSBuild under make) must not join its jobserver.
+            start.Environment.Remove("MAKEFLAGS");
+            start.Environment.Remove("MFLAGS");
+            start.Environment.Remove("MAKELEVEL");
+            using var writer = log is null ? null : new StreamWriter(log, append: false) { AutoFlush = true };
+            var output = new System.Text.StringBuilder();
+            var gate = new object();
+            void Collect(string? line)
+            {
+                if (line is null)
+                    return;
+                lock (gate)
+                {
+                    if (writer is null)
+                        output.AppendLine(line);
+                    else
+                        writer.WriteLine(line);
+                }
+            }
+            Process process;
+            try
+            {
+                process = Process.Start(start)!;
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw Error(ErrorCodes.GanetiBuildDependencyMissing,
+                    $"cannot run '{command[0]}' in '{tree}': {e.Message}. Install Ganeti's build dependencies with: sudo apt-get build-dep ganeti", null);
+            }
+            using (process)
+            using (cancellation.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            {
+                process.StandardInput.Close();
+                process.OutputDataReceived += (_, e) => Collect(e.Data);
+                process.ErrorDataReceived += (_, e) => Collect(e.Data);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                process.WaitForExit();
+                cancellation.ThrowIfCancellationRequested();
+                return (process.ExitCode, output.ToString());
+            }
+        }
+    }
+
+    /// <summary>configure's own words for a program or library it did not find.</summary>
+    internal static bool IsMissingDependency(string line) =>
+        Regex.IsMatch(line, @"not found|failed to find required module|No package .* found|command not found", RegexOptions.IgnoreCase);
+
+    /// <summary>
+    /// The line of a failed step's log that says why, with its 1-based number: configure's
+    /// "configure: error:", else the first compiler or make error, else the last line.
+    /// </summary>
+    internal static (int Line, string Text) FailingLine(string log, string step)
+    {
+        var lines = File.Exists(log) ? File.ReadAllLines(log) : [];
+        int Find(Func<string, bool> match)
+        {
+            for (var i = 0; i < lines.Length; i++)
+                if (match(lines[i]))
+                    return i;
+            return -1;
+        }
+        var index = Find(l => l.Contains("configure: error:", StringComparison.Ordinal));
+        if (index < 0 && step != "configure")
+            index = Find(l => Regex.IsMatch(l, @"(\berror\b|Error:|\*\*\* )", RegexOptions.IgnoreCase) && !l.Contains("-Werror", StringComparison.Ordinal));
+        if (index < 0)
+            index = Array.FindLastIndex(lines, l => l.Trim().Length > 0);
+        return index < 0 ? (0, "(no output)") : (index + 1, lines[index].Trim());
+    }
+}
