@@ -89,7 +89,7 @@ public sealed class ClusterInputs
     {
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
-        GanetiSource = string.IsNullOrEmpty(GanetiSource) ? null : Path.GetFullPath(GanetiSource),
+        GanetiSource = string.IsNullOrEmpty(GanetiSource) ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(GanetiSource)),
         CacheDirectory = !string.IsNullOrEmpty(CacheDirectory) ? CacheDirectory
             : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Cluster.Root), ClusterRootLayout.CacheDir),
         Log = Log,

@@ -31,6 +31,13 @@ public static class SmallGanetiTree
         AC_CONFIG_AUX_DIR(autotools)
         """;
 
+    /// <summary>The header and the package switches (AC_ARG_WITH/AC_ARG_ENABLE) that Ganeti 3.0.2's configure.ac declares.</summary>
+    public static string ConfigureAc { get; } = ConfigureAcHeader + "\n" + string.Join("\n",
+        new[] { "versionfull", "symlinks", "haskell-profiling", "haskell-coverage", "haskell-tests", "developer-mode" }.Select(n => $"AC_ARG_ENABLE([{n}], ...)")
+        .Concat(new[] { "haskell-flags", "sshd-restart-command", "export-dir", "backup-dir", "ssh-config-dir", "xen-config-dir", "os-search-path",
+            "extstorage-search-path", "iallocator-search-path", "default-vg", "default-bridge", "user-prefix", "group-prefix", "disk-separator" }.Select(n => $"AC_ARG_WITH([{n}], ...)"))
+        .Concat(new[] { "drbd-barriers", "syslog", "restricted-commands", "manpages-in-doc", "monitoring", "metadata", "socat-escape", "socat-compress" }.Select(n => $"AC_ARG_ENABLE([{n}], ...)"))) + "\n";
+
     /// <summary>
     /// Writes the tree into <paramref name="folder"/>. <paramref name="requiredPrograms"/> are
     /// what its configure looks for (as Ganeti's looks for ghc); <paramref name="configureError"/>,
@@ -40,7 +47,7 @@ public static class SmallGanetiTree
     {
         Directory.CreateDirectory(Path.Combine(folder, "lib", "client"));
         Directory.CreateDirectory(Path.Combine(folder, "qa"));
-        File.WriteAllText(Path.Combine(folder, "configure.ac"), ConfigureAcHeader + "\n");
+        File.WriteAllText(Path.Combine(folder, "configure.ac"), ConfigureAc);
         var versionDir = Directory.GetDirectories("/usr/share/ganeti")
             .Select(Path.GetFileName).Where(n => n!.StartsWith("3.", StringComparison.Ordinal)).Max()!;
         var module = File.ReadAllText($"/usr/share/ganeti/{versionDir}/ganeti/client/gnt_cluster.py");

@@ -17,7 +17,7 @@ public sealed class GanetiSourceBuildTests
     {
         using var dir = new TempDir();
         var installed = GanetiInstallation.Discover("/", dir.Combine("cache"));
-        var options = GanetiSourceBuild.DebianConfigureOptions(SmallGanetiTree.ConfigureAcHeader)
+        var options = GanetiSourceBuild.DebianConfigureOptions(SmallGanetiTree.ConfigureAc)
             .Select(o => o.Split('=', 2)).ToDictionary(o => o[0], o => o.Length > 1 ? o[1] : "");
         string Constant(string name) => installed.Constants[name]!.ToJsonString().Trim('"');
         string[] List(string name) => installed.Constants[name]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
@@ -35,9 +35,12 @@ public sealed class GanetiSourceBuildTests
         Assert.IsTrue(options.ContainsKey("--enable-restricted-commands"));
         Assert.AreEqual(options["--with-user-prefix"] + "masterd", Constant("MASTERD_USER"));
         Assert.AreEqual(options["--with-group-prefix"] + "daemons", Constant("DAEMONS_GROUP"));
-        // 3.0 has no regex-tdfa switch; 3.1's configure.ac has one and Debian passes it.
+        Assert.AreEqual("/usr/bin/python3", options["PYTHON"], "Debian's Python, whatever the user's PATH puts first");
+        // Switches 3.0's configure.ac does not declare are left out; 3.1's declares regex-tdfa.
         Assert.IsFalse(options.ContainsKey("--enable-regex-tdfa"));
+        Assert.IsFalse(options.ContainsKey("--with-ssh-initscript"));
         CollectionAssert.Contains(GanetiSourceBuild.DebianConfigureOptions("AC_ARG_ENABLE([regex-tdfa], ...)").ToList(), "--enable-regex-tdfa");
+        CollectionAssert.DoesNotContain(GanetiSourceBuild.DebianConfigureOptions("AC_ARG_ENABLE([regex-tdfa], ...)").ToList(), "--disable-symlinks");
     }
 
     [TestMethod]
@@ -61,7 +64,7 @@ public sealed class GanetiSourceBuildTests
         Assert.IsTrue(first.Configured && first.Built && !first.Generated, string.Join('\n', messages));
         Assert.AreEqual("3.0.2", first.Version);
         Assert.AreEqual(dir.Combine("build", "install"), first.InstallRoot);
-        var options = GanetiSourceBuild.DebianConfigureOptions(SmallGanetiTree.ConfigureAcHeader);
+        var options = GanetiSourceBuild.DebianConfigureOptions(SmallGanetiTree.ConfigureAc);
         Assert.AreEqual(string.Join(' ', options.Select(o => $"'{o}'")), File.ReadAllText(Path.Combine(tree, "config.options")).Trim(), "configure got Debian's options, each one argument");
         Assert.AreEqual("3.0.2", File.ReadAllText(Path.Combine(tree, "vcs-version")).Trim(), "a tree outside git gets vcs-version, as Debian writes it");
         foreach (var step in new[] { "configure", "make", "install" })

@@ -171,3 +171,31 @@ public sealed partial class QaSourceTests
         Assert.IsGreaterThan(60, evidence.Count);
     }
 }
+
+/// <summary>Which QA suite a cluster gets: the one named, else its Ganeti source tree's, else Debian's.</summary>
+[TestClass]
+public sealed class QaSuiteChoiceTests
+{
+    [TestMethod]
+    public void AClusterBuiltFromASourceTreeRunsThatTreesQa()
+    {
+        var tree = Directory.CreateTempSubdirectory("vcq").FullName;
+        try
+        {
+            // No suite in the tree yet: a coded error that names the folder, nothing fetched.
+            var missing = Assert.ThrowsExactly<VClusterException>(() =>
+                QaSuite.Locate(QaSuite.OfSourceTree(tree), "3.0.2", new LinuxHost(), TextWriter.Null, CancellationToken.None));
+            Assert.AreEqual(ErrorCodes.QaUnavailable, missing.Diagnostics.Single().Code);
+            StringAssert.Contains(missing.Message, Path.Combine(tree, "qa"));
+
+            Directory.CreateDirectory(Path.Combine(tree, "qa"));
+            File.WriteAllText(Path.Combine(tree, "qa", "ganeti-qa.py"), "");
+            Assert.AreEqual(Path.Combine(tree, "qa"), QaSuite.Locate(QaSuite.OfSourceTree(tree), "3.0.2", new LinuxHost(), TextWriter.Null, CancellationToken.None));
+            Assert.IsNull(QaSuite.OfSourceTree(null), "Debian's packages: the suite comes from Debian's source package");
+        }
+        finally
+        {
+            Directory.Delete(tree, recursive: true);
+        }
+    }
+}

@@ -43,13 +43,16 @@ public static class GanetiSourceBuild
     /// Debian's <c>./configure</c> arguments (debian/rules, <c>override_dh_auto_configure</c>,
     /// of ganeti 3.1.0~rc2-3; bookworm's 3.0.2-3 gives the same values, which
     /// GanetiSourceBuildTests checks against the installed <c>_constants.py</c>).
-    /// <c>--enable-regex-tdfa</c> is passed only to a tree whose configure.ac knows it (3.1 on);
-    /// 3.0 uses regex-pcre without a switch.
+    /// A switch the tree's configure.ac does not declare is left out: 3.0 has neither
+    /// <c>--enable-regex-tdfa</c> (it uses regex-pcre) nor <c>--with-ssh-initscript</c>.
     /// </summary>
     public static IReadOnlyList<string> DebianConfigureOptions(string configureAc)
     {
         var options = new List<string>
         {
+            // Debian's build machine has one Python, Debian's, which Ganeti's scripts then run
+            // with; a user's PATH may put another first (pyenv, a virtualenv) without Ganeti's modules.
+            "PYTHON=/usr/bin/python3",
             "IP_PATH=/bin/ip",
             "--prefix=/usr",
             "--localstatedir=/var",
@@ -61,8 +64,7 @@ public static class GanetiSourceBuild
             "--docdir=/usr/share/doc/ganeti",
             "--enable-restricted-commands",
         };
-        if (configureAc.Contains("regex-tdfa", StringComparison.Ordinal))
-            options.Add("--enable-regex-tdfa");
+        options.Add("--enable-regex-tdfa");
         options.AddRange(
         [
             "--disable-symlinks",
@@ -72,7 +74,22 @@ public static class GanetiSourceBuild
             "--with-ssh-initscript=/usr/sbin/invoke-rc.d ssh",
             "--with-backup-dir=/var/backups",
         ]);
-        return options;
+        // Debian's rules follow the newest release; an older tree gets the switches it knows
+        // (3.0 has no --with-ssh-initscript, which configure would only warn about).
+        return options.Where(o => Knows(configureAc, o)).ToList();
+    }
+
+    /// <summary>
+    /// True for autoconf's own options and variables, and for a package switch
+    /// (--with-NAME, --enable-NAME, --disable-NAME) that configure.ac declares.
+    /// </summary>
+    private static bool Knows(string configureAc, string option)
+    {
+        var m = Regex.Match(option, "^--(with|enable|disable)-([a-z0-9-]+)");
+        if (!m.Success)
+            return true;
+        var kind = m.Groups[1].Value == "with" ? "WITH" : "ENABLE";
+        return Regex.IsMatch(configureAc, $@"AC_ARG_{kind}\(\s*\[?{Regex.Escape(m.Groups[2].Value)}\]?\s*,");
     }
 
     /// <summary>"3.0.2" from configure.ac's <c>m4_define([gnt_version_*], ...)</c>; null when the file is not Ganeti's.</summary>
@@ -93,7 +110,7 @@ public static class GanetiSourceBuild
         IReadOnlyDictionary<string, string>? environment = null)
     {
         var clock = Stopwatch.StartNew();
-        sourceTree = Path.GetFullPath(sourceTree);
+        sourceTree = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sourceTree));
         buildDirectory = Path.GetFullPath(buildDirectory);
         var configureAcPath = Path.Combine(sourceTree, "configure.ac");
         if (!Directory.Exists(sourceTree))
@@ -305,8 +322,11 @@ public static class GanetiSourceBuild
             return -1;
         }
         var index = Find(l => l.Contains("configure: error:", StringComparison.Ordinal));
+        // The tool's own words (a compiler's "error:", cabal's refusal) say more than make's "*** ... Error 1" after them.
         if (index < 0 && step != "configure")
-            index = Find(l => Regex.IsMatch(l, @"(\berror\b|Error:|\*\*\* )", RegexOptions.IgnoreCase) && !l.Contains("-Werror", StringComparison.Ordinal));
+            index = Find(l => Regex.IsMatch(l, @"error:|\berror\b|^cabal: ", RegexOptions.IgnoreCase) && !l.Contains("***", StringComparison.Ordinal) && !l.Contains("-Werror", StringComparison.Ordinal));
+        if (index < 0 && step != "configure")
+            index = Find(l => l.Contains("***", StringComparison.Ordinal));
         if (index < 0)
             index = Array.FindLastIndex(lines, l => l.Trim().Length > 0);
         return index < 0 ? (0, "(no output)") : (index + 1, lines[index].Trim());

@@ -131,6 +131,9 @@ public sealed class TemplateModel
             ["version"] = ganeti.Version,
             ["version_dir"] = ganeti.VersionDir,
             ["install_root"] = ganeti.InstallRoot,
+            // A Ganeti outside the machine's /usr (built from source, unpacked) that lies under
+            // /tmp or /var/tmp, which the sandbox replaces with its own: the sandbox binds it back.
+            ["install_root_in_scratch"] = ganeti.InstallRoot != "/" && NodeAutoconf.IsUnder(ganeti.InstallRoot, "/tmp", "/var/tmp"),
             ["share_dir"] = ganeti.ShareDir,
             ["lib_dir"] = ganeti.LibDir,
             ["sbin_dir"] = ganeti.SbinDir,
@@ -227,4 +230,7 @@ public static class NodeAutoconf
 
     private static string Py(string text) =>
         "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    internal static bool IsUnder(string path, params string[] folders) =>
+        folders.Any(f => path == f || path.StartsWith(f + "/", StringComparison.Ordinal));
 }
