@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using static VCluster.EndToEnd.Tests.GanetiOutput;
 using static VCluster.EndToEnd.Tests.OrdinaryUser;
 
 namespace VCluster.EndToEnd.Tests;
@@ -138,10 +139,6 @@ public sealed partial class FidelityTests
     /// <summary>A node's volume group (its disk as Ganeti reports it): DiskGiB less LVM's 1-MiB metadata area, in whole 4-MiB extents.</summary>
     private static int VolumeGroupMiB(int diskGiB) => (diskGiB * 1024 - 1) / 4 * 4;
 
-    private static int Number(string text) => (int)double.Parse(text.Trim(), CultureInfo.InvariantCulture);
-
-    private static List<string[]> Table(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('|').Select(f => f.Trim()).ToArray()).ToList();
 
     private static Dictionary<string, string> Values(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2)

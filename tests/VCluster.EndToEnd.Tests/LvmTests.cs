@@ -1,4 +1,5 @@
 using System.Globalization;
+using static VCluster.EndToEnd.Tests.GanetiOutput;
 using static VCluster.EndToEnd.Tests.OrdinaryUser;
 
 namespace VCluster.EndToEnd.Tests;
@@ -151,9 +152,4 @@ public sealed class LvmTests
         var parts = run.Output.Trim().Split(' ');
         return long.Parse(parts[0], CultureInfo.InvariantCulture) * long.Parse(parts[1], CultureInfo.InvariantCulture);
     }
-
-    private static int Number(string text) => (int)double.Parse(text.Trim(), CultureInfo.InvariantCulture);
-
-    private static List<string[]> Table(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('|').Select(f => f.Trim()).ToArray()).ToList();
 }
