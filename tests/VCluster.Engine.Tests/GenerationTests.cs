@@ -377,6 +377,14 @@ public sealed class GenerationTests
         Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), new FileInfo(HostPrefix(node, "sbin/ganeti-luxid")).LinkTarget);
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
+
+        // It lies under /tmp, which the sandbox replaces with its own: bound back at its own path.
+        var setup = File.ReadAllText(Path.Combine(result.Plan.Root, ".state/sandbox/setup"));
+        StringAssert.Contains(setup, $"mount -n --bind \"{unpacked}\" ");
+        StringAssert.Contains(setup, $"mkdir -p \"{unpacked}\"\nmount -n --bind ");
+        Assert.IsLessThan(setup.IndexOf($"mkdir -p \"{unpacked}\"", StringComparison.Ordinal), setup.IndexOf("vcluster-tmp /tmp", StringComparison.Ordinal), "after /tmp is the sandbox's");
+        var installed = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("d") }, TestSupport.Options(dir.Combine("cache")));
+        Assert.IsFalse(File.ReadAllText(Path.Combine(installed.Plan.Root, ".state/sandbox/setup")).Contains("ganeti-root", StringComparison.Ordinal), "Debian's Ganeti is in /usr");
     }
 
     [TestMethod]
