@@ -65,7 +65,11 @@ public static class SmallGanetiTree
             echo "checking for the build's programs..."
             {{checks}}{{(configureError is null ? "" : $"echo \"configure: error: {configureError}\" >&2\nexit 1\n")}}
             options=""
-            for a in "$@"; do options="$options${options:+ }'$a'"; done
+            # As autoconf's config.status --config: quoted only where the shell needs it.
+            for a in "$@"; do
+              case $a in *[!A-Za-z0-9_./,=:+-]*) q="'$a'" ;; *) q=$a ;; esac
+              options="$options${options:+ }$q"
+            done
             printf '%s\n' "$options" > config.options
             cat > config.status <<'EOF'
             #!/bin/sh

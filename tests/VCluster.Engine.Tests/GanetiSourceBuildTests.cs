@@ -44,6 +44,16 @@ public sealed class GanetiSourceBuildTests
     }
 
     [TestMethod]
+    public void ConfigStatusOptionsAreReadAsTheShellReadsThem()
+    {
+        // What autoconf 2.71's config.status --config printed for Ganeti stable-3.0 (2026-12-05).
+        CollectionAssert.AreEqual(
+            new[] { "PYTHON=/usr/bin/python3", "--disable-symlinks", "--with-haskell-flags=-optl -Wl,-z,relro -optl -Wl,--as-needed", "--with-user-prefix=gnt-" },
+            GanetiSourceBuild.ShellWords("PYTHON=/usr/bin/python3 --disable-symlinks '--with-haskell-flags=-optl -Wl,-z,relro -optl -Wl,--as-needed' --with-user-prefix=gnt-\n").ToList());
+        CollectionAssert.AreEqual(new[] { "it's", "a b" }, GanetiSourceBuild.ShellWords("'it'\\''s' a\\ b").ToList());
+    }
+
+    [TestMethod]
     public void TheVersionComesFromConfigureAc()
     {
         Assert.AreEqual("3.0.2", GanetiSourceBuild.ReadVersion(SmallGanetiTree.ConfigureAcHeader));
@@ -65,7 +75,8 @@ public sealed class GanetiSourceBuildTests
         Assert.AreEqual("3.0.2", first.Version);
         Assert.AreEqual(dir.Combine("build", "install"), first.InstallRoot);
         var options = GanetiSourceBuild.DebianConfigureOptions(SmallGanetiTree.ConfigureAc);
-        Assert.AreEqual(string.Join(' ', options.Select(o => $"'{o}'")), File.ReadAllText(Path.Combine(tree, "config.options")).Trim(), "configure got Debian's options, each one argument");
+        CollectionAssert.AreEqual(options.ToList(), GanetiSourceBuild.ShellWords(File.ReadAllText(Path.Combine(tree, "config.options"))).ToList(), "configure got Debian's options, each one argument");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(tree, "config.options")), " '--with-haskell-flags=-optl -Wl,-z,relro -optl -Wl,--as-needed' --with-user-prefix=gnt- ", "quoted as autoconf quotes");
         Assert.AreEqual("3.0.2", File.ReadAllText(Path.Combine(tree, "vcs-version")).Trim(), "a tree outside git gets vcs-version, as Debian writes it");
         foreach (var step in new[] { "configure", "make", "install" })
             Assert.IsTrue(File.Exists(dir.Combine("build", "logs", step + ".log")), step);

@@ -26,7 +26,7 @@ public sealed record GanetiSourceBuildResult(
 /// does, Ganeti's own <c>make</c>, and <c>make install DESTDIR=</c> into a fresh folder that
 /// replaces the previous installation only when it is complete. Each step runs only when it
 /// has work: configure when the tree's <c>config.status</c> holds other options, make and
-/// install when <c>make -q</c> says the tree changed (or nothing is installed yet).
+/// install when a file of the tree changed since the last install (or nothing is installed yet).
 /// </summary>
 public static class GanetiSourceBuild
 {
@@ -36,7 +36,8 @@ public static class GanetiSourceBuild
     /// <summary>Where each step's output goes under the build's folder.</summary>
     public const string LogFolder = "logs";
 
-    // Written after a complete install; its absence means the installation is missing or half done.
+    // Written after a complete install: the tree as it was then (TreeSnapshot). Its absence
+    // means the installation is missing or half done.
     private const string InstalledStamp = "installed.stamp";
 
     /// <summary>
@@ -151,7 +152,7 @@ public static class GanetiSourceBuild
 
         var stamp = Path.Combine(buildDirectory, InstalledStamp);
         var built = false;
-        if (configured || generated || !File.Exists(stamp) || !Directory.Exists(installRoot) || !steps.UpToDate())
+        if (configured || generated || !File.Exists(stamp) || !Directory.Exists(installRoot) || File.ReadAllText(stamp) != TreeSnapshot(sourceTree))
         {
             File.Delete(stamp);
             steps.Run("make", ["make", $"-j{Environment.ProcessorCount}"], ErrorCodes.GanetiBuildFailed);
@@ -165,7 +166,7 @@ public static class GanetiSourceBuild
                 Directory.Move(installRoot, previous);
             Directory.Move(staging, installRoot);
             TreeDelete(previous);
-            File.WriteAllText(stamp, $"{version} {sourceTree}{Environment.NewLine}");
+            File.WriteAllText(stamp, TreeSnapshot(sourceTree));
             built = true;
         }
         else
@@ -173,6 +174,32 @@ public static class GanetiSourceBuild
             progress($"Ganeti {version} from {sourceTree} is up to date in {installRoot}");
         }
         return new GanetiSourceBuildResult(sourceTree, version, installRoot, generated, configured, built, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Every file of the tree (sources and what the build made there, not .git) with its size
+    /// and time, hashed. Equal after the last install means nothing changed since, so make
+    /// has nothing to do. make cannot say so itself: on a built Ganeti tree where <c>make</c>
+    /// answers "Nothing to be done for 'all'", <c>make -q</c> exits 1, since GHC leaves an
+    /// interface file (.hi) older than its object when the interface did not change, and the
+    /// question mode counts Ganeti's empty rule for it (<c>%.hi: %.o ;</c>) as work
+    /// (stable-3.0, 2026-12-05).
+    /// </summary>
+    internal static string TreeSnapshot(string tree)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        var git = Path.Combine(tree, ".git");
+        var lines = new System.Text.StringBuilder();
+        foreach (var path in Directory.EnumerateFiles(tree, "*", options)
+            .Where(p => !p.StartsWith(git + "/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal))
+        {
+            var file = new FileInfo(path);
+            lines.Append(path, tree.Length + 1, path.Length - tree.Length - 1)
+                .Append('\t').Append(file.LinkTarget ?? file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append('\t').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines.ToString())));
     }
 
     /// <summary>Removes a folder that may hold read-only ones (make install sets modes).</summary>
@@ -215,11 +242,9 @@ public static class GanetiSourceBuild
             if (!File.Exists(Path.Combine(tree, "config.status")) || !File.Exists(Path.Combine(tree, "Makefile")))
                 return false;
             var (code, output) = Execute(["./config.status", "--config"], null);
-            return code == 0 && output.Trim() == string.Join(' ', options.Select(o => $"'{o}'"));
+            return code == 0 && ShellWords(output).SequenceEqual(options);
         }
 
-        /// <summary>make -q: exit 0 when every target of "all" is up to date.</summary>
-        public bool UpToDate() => Execute(["make", "-q"], null).ExitCode == 0;
 
         public void Run(string step, IReadOnlyList<string> command, string failureCode)
         {
@@ -301,6 +326,50 @@ public static class GanetiSourceBuild
                 return (process.ExitCode, output.ToString());
             }
         }
+    }
+
+    /// <summary>
+    /// The words of a shell command line as <c>config.status --config</c> prints configure's
+    /// arguments: autoconf quotes with single quotes only those that need it ('\'' inside).
+    /// </summary>
+    public static IReadOnlyList<string> ShellWords(string line)
+    {
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        var inWord = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '\'')
+            {
+                var end = line.IndexOf('\'', i + 1);
+                if (end < 0)
+                    end = line.Length;
+                word.Append(line, i + 1, end - i - 1);
+                i = end;
+                inWord = true;
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                word.Append(line[++i]);
+                inWord = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord)
+                    words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+            }
+            else
+            {
+                word.Append(c);
+                inWord = true;
+            }
+        }
+        if (inWord)
+            words.Add(word.ToString());
+        return words;
     }
 
     /// <summary>configure's own words for a program or library it did not find.</summary>
