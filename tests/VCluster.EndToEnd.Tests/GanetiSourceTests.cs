@@ -58,6 +58,17 @@ public sealed class GanetiSourceTests
             Assert.AreEqual(0, again.ExitCode, again.ToString());
             StringAssert.Contains(again.Output, "up to date, nothing rebuilt", again.ToString());
             Assert.AreEqual(installedAt, File.GetLastWriteTimeUtc(module));
+
+            // A change while the cluster runs: the next build makes and installs it (swapping the
+            // installation in whole), and the running cluster's next command runs it.
+            var edit = As(repo, ["sed", "-i", "s/a vcluster test tree/a vcluster test tree, changed again/", "ganeti/lib/client/gnt_cluster.py"]);
+            Assert.AreEqual(0, edit.ExitCode, edit.ToString());
+            var rebuilt = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+            Assert.AreEqual(0, rebuilt.ExitCode, rebuilt.ToString());
+            StringAssert.Contains(rebuilt.Output, ": make, make install", rebuilt.ToString());
+            var changed = Tool(repo, "exec", "node1", "--", "gnt-cluster", "version");
+            Assert.AreEqual(0, changed.ExitCode, changed.ToString());
+            StringAssert.Contains(changed.Output, SmallGanetiTree.Marker + ", changed again", changed.ToString());
         }
         finally
         {

@@ -4,6 +4,7 @@ using VCluster.Engine.Ganeti;
 using VCluster.Engine.Layout;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
+using VCluster.Engine.Rendering;
 using static VCluster.Engine.Tests.TestSupport;
 
 namespace VCluster.Engine.Tests;
@@ -378,11 +379,16 @@ public sealed class GenerationTests
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
 
-        // It lies under /tmp, which the sandbox replaces with its own: bound back at its own path.
+        // It lies under /tmp, which the sandbox replaces with its own: its folder is bound back
+        // at its own path (the parent, so that an installation renamed into place shows).
         var setup = File.ReadAllText(Path.Combine(result.Plan.Root, ".state/sandbox/setup"));
-        StringAssert.Contains(setup, $"mount -n --bind \"{unpacked}\" ");
-        StringAssert.Contains(setup, $"mkdir -p \"{unpacked}\"\nmount -n --bind ");
-        Assert.IsLessThan(setup.IndexOf($"mkdir -p \"{unpacked}\"", StringComparison.Ordinal), setup.IndexOf("vcluster-tmp /tmp", StringComparison.Ordinal), "after /tmp is the sandbox's");
+        StringAssert.Contains(setup, $"mount -n --bind \"{dir.Path}\" ");
+        StringAssert.Contains(setup, $"mkdir -p \"{dir.Path}\"\nmount -n --bind ");
+        Assert.IsLessThan(setup.IndexOf($"mkdir -p \"{dir.Path}\"", StringComparison.Ordinal), setup.IndexOf("vcluster-tmp /tmp", StringComparison.Ordinal), "after /tmp is the sandbox's");
+        Assert.IsNull(NodeAutoconf.ScratchMount("/"));
+        Assert.IsNull(NodeAutoconf.ScratchMount("/home/u/p/obj/vcluster/ganeti/install"), "outside /tmp the sandbox sees it where it is");
+        Assert.AreEqual("/tmp/ganeti", NodeAutoconf.ScratchMount("/tmp/ganeti"), "never /tmp itself");
+        Assert.AreEqual("/var/tmp/b", NodeAutoconf.ScratchMount("/var/tmp/b/install/"));
         var installed = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("d") }, TestSupport.Options(dir.Combine("cache")));
         Assert.IsFalse(File.ReadAllText(Path.Combine(installed.Plan.Root, ".state/sandbox/setup")).Contains("ganeti-root", StringComparison.Ordinal), "Debian's Ganeti is in /usr");
     }

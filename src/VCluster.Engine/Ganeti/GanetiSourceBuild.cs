@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Layout;
 
 namespace VCluster.Engine.Ganeti;
 
@@ -202,17 +203,13 @@ public static class GanetiSourceBuild
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines.ToString())));
     }
 
-    /// <summary>Removes a folder that may hold read-only ones (make install sets modes).</summary>
+    /// <summary>Removes a folder that may hold read-only ones (make install sets modes), never following a link.</summary>
     private static void TreeDelete(string path)
     {
-        if (!Directory.Exists(path) && !File.Exists(path))
-            return;
-        foreach (var dir in Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-        {
-            if (new DirectoryInfo(dir).LinkTarget is null)
-                File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        Directory.Delete(path, recursive: true);
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
+            File.Delete(path);
+        else
+            TreeRemoval.Delete(path);
     }
 
     private static VClusterException Error(string code, string message, string? file, int line = 0) =>

@@ -132,8 +132,10 @@ public sealed class TemplateModel
             ["version_dir"] = ganeti.VersionDir,
             ["install_root"] = ganeti.InstallRoot,
             // A Ganeti outside the machine's /usr (built from source, unpacked) that lies under
-            // /tmp or /var/tmp, which the sandbox replaces with its own: the sandbox binds it back.
-            ["install_root_in_scratch"] = ganeti.InstallRoot != "/" && NodeAutoconf.IsUnder(ganeti.InstallRoot, "/tmp", "/var/tmp"),
+            // /tmp or /var/tmp, which the sandbox replaces with its own: the folder the sandbox
+            // binds back, null for none. Its parent where it can: a rebuild swaps a new
+            // installation in by renaming, which a bind of the old folder would not show.
+            ["scratch_mount"] = NodeAutoconf.ScratchMount(ganeti.InstallRoot),
             ["share_dir"] = ganeti.ShareDir,
             ["lib_dir"] = ganeti.LibDir,
             ["sbin_dir"] = ganeti.SbinDir,
@@ -232,5 +234,14 @@ public static class NodeAutoconf
         "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     internal static bool IsUnder(string path, params string[] folders) =>
-        folders.Any(f => path == f || path.StartsWith(f + "/", StringComparison.Ordinal));
+        folders.Any(f => path.StartsWith(f + "/", StringComparison.Ordinal));
+
+    internal static string? ScratchMount(string installRoot)
+    {
+        string[] scratch = ["/tmp", "/var/tmp"];
+        if (installRoot == "/" || !IsUnder(installRoot, scratch))
+            return null;
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(installRoot))!;
+        return IsUnder(parent, scratch) ? parent : installRoot;
+    }
 }
