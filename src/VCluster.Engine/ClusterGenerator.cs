@@ -100,6 +100,7 @@ public static class ClusterGenerator
                 SbinDir = ganeti.SbinDir,
                 Python = ganeti.Python,
                 Source = ganetiSource,
+                Userland = ganeti.Userland,
             },
             Sandbox = sandbox,
             DiskTemplates = [.. plan.DiskTemplates],

@@ -51,4 +51,6 @@ public static class ErrorCodes
     public const string GanetiBuildDependencyMissing = "VCS0046";
     public const string GanetiConfigureFailed = "VCS0047";
     public const string GanetiBuildFailed = "VCS0048";
+    public const string GanetiReleaseInvalid = "VCS0049";
+    public const string GanetiReleaseFailed = "VCS0050";
 }

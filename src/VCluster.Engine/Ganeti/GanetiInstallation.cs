@@ -14,11 +14,12 @@ public sealed class GanetiInstallation
 {
     /// <summary>Ganeti versions whose layout and daemons this SDK knows.</summary>
     public static readonly Version MinimumVersion = new(3, 0);
-    public static readonly Version MaximumVersionExclusive = new(3, 1);
+    public static readonly Version MaximumVersionExclusive = new(3, 2);
 
-    private GanetiInstallation(string installRoot, string shareDir, GanetiProbeResult probe)
+    private GanetiInstallation(string installRoot, string shareDir, GanetiProbeResult probe, string? userland)
     {
         InstallRoot = installRoot;
+        Userland = userland;
         ShareDir = shareDir;
         VersionDir = Path.GetFileName(shareDir);
         Version = probe.Version;
@@ -32,6 +33,13 @@ public sealed class GanetiInstallation
     }
 
     public string InstallRoot { get; }
+
+    /// <summary>
+    /// The root file system whose <c>/usr</c> the nodes run with, when the installation is a
+    /// whole Debian system (another release's, <see cref="GanetiRelease"/>) rather than Ganeti's
+    /// packages for this machine's: its Python and libraries, not the machine's. Null: the machine's.
+    /// </summary>
+    public string? Userland { get; }
 
     /// <summary>The versioned Python tree, e.g. /usr/share/ganeti/3.0.</summary>
     public string ShareDir { get; }
@@ -111,10 +119,11 @@ public sealed class GanetiInstallation
         if (supported is null)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiUnsupportedVersion,
                 $"Ganeti {string.Join(", ", candidates.Select(Path.GetFileName))} under '{installRoot}' is not supported; " +
-                $"VCluster.Sdk supports {MinimumVersion.Major}.{MinimumVersion.Minor}.x (Debian bookworm's ganeti-3.0)"));
+                $"VCluster.Sdk supports {MinimumVersion.Major}.{MinimumVersion.Minor} to {MaximumVersionExclusive.Major}.{MaximumVersionExclusive.Minor - 1} (Debian bookworm's ganeti-3.0, trixie's ganeti-3.1)"));
 
-        var probe = GanetiProbe.Load(supported, ReadInterpreter(Path.Combine(supported, "gnt-cluster")), cacheDirectory);
-        var installation = new GanetiInstallation(installRoot, supported, probe);
+        var userland = IsRootFileSystem(installRoot) ? installRoot : null;
+        var probe = GanetiProbe.Load(supported, ReadInterpreter(Path.Combine(supported, "gnt-cluster")), cacheDirectory, userland);
+        var installation = new GanetiInstallation(installRoot, supported, probe, userland);
         foreach (var required in new[] { installation.LibDir, installation.SbinDir })
         {
             if (!Directory.Exists(required))
@@ -124,6 +133,13 @@ public sealed class GanetiInstallation
         }
         return installation;
     }
+
+    /// <summary>
+    /// A whole Debian system (mmdebstrap's, debootstrap's), not a <c>dpkg -x</c> folder of
+    /// Ganeti's packages: it has its own Python and says which system it is.
+    /// </summary>
+    public static bool IsRootFileSystem(string installRoot) =>
+        installRoot != "/" && File.Exists(Path.Combine(installRoot, "usr/bin/python3")) && File.Exists(Path.Combine(installRoot, "etc/os-release"));
 
     internal static string ReadInterpreter(string script)
     {

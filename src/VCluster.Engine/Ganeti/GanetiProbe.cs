@@ -37,7 +37,7 @@ public static class GanetiProbe
     /// when the installation's files are as they were, else from one run of the probe script
     /// with the installation's own <paramref name="python"/>.
     /// </summary>
-    public static GanetiProbeResult Load(string shareDir, string python, string? cacheDirectory)
+    public static GanetiProbeResult Load(string shareDir, string python, string? cacheDirectory, string? userland = null)
     {
         var script = ReadProbeScript();
         var key = Fingerprint(shareDir, script);
@@ -54,13 +54,21 @@ public static class GanetiProbe
             }
         }
 
-        var start = new ProcessStartInfo(python)
+        var start = new ProcessStartInfo(userland is null ? python : "unshare")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (userland is not null)
+        {
+            // Another system's Python and libraries run only with its /usr: bound over the
+            // machine's in a user and mount namespace of the probe's own, as the sandbox does.
+            foreach (var word in (string[])["--user", "--map-root-user", "--mount", "--", "/bin/sh", "-c",
+                "mount --bind \"$0/usr\" /usr && exec \"$@\"", userland, python])
+                start.ArgumentList.Add(word);
+        }
         start.ArgumentList.Add("-");
         start.ArgumentList.Add(shareDir);
         start.Environment.Remove("GANETI_ROOTDIR");

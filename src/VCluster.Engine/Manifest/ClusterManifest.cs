@@ -79,6 +79,9 @@ public sealed class ManifestGaneti
 
     /// <summary>The source tree this Ganeti was built from (VClusterGanetiSource); its qa/ is the QA suite. Null: Debian's packages.</summary>
     public string? Source { get; set; }
+
+    /// <summary>The root file system whose /usr the nodes run with (VClusterGanetiRelease). Null: this machine's.</summary>
+    public string? Userland { get; set; }
 }
 
 public sealed class ManifestSandbox

@@ -136,6 +136,8 @@ public sealed class TemplateModel
             // binds back, null for none. Its parent where it can: a rebuild swaps a new
             // installation in by renaming, which a bind of the old folder would not show.
             ["scratch_mount"] = NodeAutoconf.ScratchMount(ganeti.InstallRoot),
+            // Another Debian system whose /usr the sandbox binds over the machine's (GanetiRelease); null: the machine's.
+            ["userland"] = ganeti.Userland,
             ["share_dir"] = ganeti.ShareDir,
             ["lib_dir"] = ganeti.LibDir,
             ["sbin_dir"] = ganeti.SbinDir,

@@ -34,6 +34,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--ganeti-source <DIR>", Description = "A Ganeti source tree (a checkout or an unpacked release) to build as Debian does and run instead of the installed Ganeti (docs/ganeti-development.md).")]
     public string? GanetiSource { get; set; }
 
+    [Option("--ganeti-release <NAME>", Description = "Run another Debian release's Ganeti with that release's userland, e.g. trixie: a root file system made once with mmdebstrap and kept in ~/.cache/vcluster/releases (docs/ganeti-releases.md).")]
+    public string? Release { get; set; }
+
     [Option("--durable-writes", Description = "Let Ganeti's fsync calls reach the disk (default: libeatmydata skips them).")]
     public bool DurableWrites { get; set; }
 
@@ -95,6 +98,12 @@ public sealed class GenerateCommand : ToolCommand
     protected override int Run(IConsole console, CancellationToken cancellation)
     {
         var ganetiRoot = GanetiRoot;
+        if (Release is not null)
+        {
+            var release = GanetiRelease.PrepareInCache(Release, GanetiSource, null, m => console.WriteLine(m), cancellation);
+            console.WriteLine($"Ganeti of Debian {release.Release}: {(release.Created ? "root file system made" : "root file system from the cache")} in {release.Root} ({release.Elapsed.TotalSeconds:F1} s)");
+            ganetiRoot = release.Root;
+        }
         if (GanetiSource is not null)
         {
             var inputs = Inputs();

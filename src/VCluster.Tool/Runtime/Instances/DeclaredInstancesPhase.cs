@@ -44,7 +44,13 @@ public sealed class DeclaredInstancesPhase(IInstancePopulation population) : IUp
             return null;
         }
         var started = nodes.Elapsed;
-        population.Create(nodes, master, missing, cancellation);
+        var way = population;
+        if (way is BulkPopulation && !ShortcutFidelity.ProvenOn(manifest.Ganeti.Version))
+        {
+            nodes.Step($"the bulk population is proven equal to Ganeti's jobs on Ganeti {ShortcutFidelity.ProvenSeries} only: Ganeti {manifest.Ganeti.Version}'s instances are made by its jobs");
+            way = new JobPopulation();
+        }
+        way.Create(nodes, master, missing, cancellation);
         var now = GanetiInstance.ReadAll(master);
         var absent = missing.Where(i => !now.ContainsKey(i.Name)).Select(i => i.Name).ToList();
         if (absent.Count > 0)

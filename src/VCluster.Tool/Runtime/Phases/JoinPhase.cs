@@ -12,7 +12,14 @@ public sealed class JoinPhase(INodeJoin join, string how) : IUpPhase
         var joining = up.Manifest.Nodes.Where(n => n.Name != up.Master.Name && !up.Members.Contains(n.Name)).ToList();
         if (joining.Count == 0)
             return;
-        up.Session.Step($"joining {joining.Count} nodes ({how})");
-        join.Join(up.Nodes, up.Master, joining, cancellation);
+        var (way, name) = (join, how);
+        var version = up.Manifest.Ganeti.Version;
+        if (join is BulkJoin && !ShortcutFidelity.ProvenOn(version))
+        {
+            up.Session.Step($"the bulk join is proven equal to gnt-node add on Ganeti {ShortcutFidelity.ProvenSeries} only: Ganeti {version}'s nodes join one gnt-node add each");
+            (way, name) = (new SequentialJoin(), NodeJoins.Sequential);
+        }
+        up.Session.Step($"joining {joining.Count} nodes ({name})");
+        way.Join(up.Nodes, up.Master, joining, cancellation);
     }
 }
