@@ -55,8 +55,28 @@ public static class OrdinaryUser
         {
             if (Host("/", ["id", Name]).ExitCode != 0)
                 Assert.AreEqual(0, Host("/", ["useradd", "--create-home", "--shell", "/bin/bash", Name]).ExitCode);
+            GiveSubordinateIds();
             Assert.AreEqual(0, Host("/", ["chown", "-R", $"{Name}:{Name}", WorkDirectory]).ExitCode);
         }
+    }
+
+    /// <summary>
+    /// Subordinate user and group ids, as Debian's adduser gives every new user when
+    /// /etc/subuid exists: mmdebstrap --mode=unshare (GanetiReleaseTests) maps a release's
+    /// users into them. A range after every one already given.
+    /// </summary>
+    private static void GiveSubordinateIds()
+    {
+        static IEnumerable<string> Lines(string file) => File.Exists(file) ? File.ReadLines(file) : [];
+        if (Lines("/etc/subuid").Any(l => l.StartsWith(Name + ":", StringComparison.Ordinal)) &&
+            Lines("/etc/subgid").Any(l => l.StartsWith(Name + ":", StringComparison.Ordinal)))
+            return;
+        var first = Lines("/etc/subuid").Concat(Lines("/etc/subgid")).Select(l => l.Split(':'))
+            .Where(f => f.Length == 3 && long.TryParse(f[1], out _) && long.TryParse(f[2], out _))
+            .Select(f => long.Parse(f[1]) + long.Parse(f[2])).Append(100_000L).Max();
+        var range = $"{first}-{first + 65_535}";
+        var given = Host("/", ["usermod", "--add-subuids", range, "--add-subgids", range, Name]);
+        Assert.AreEqual(0, given.ExitCode, given.ToString());
     }
 
     private static readonly List<string> ElsewhereRepositories = [];

@@ -61,7 +61,9 @@ public static partial class GanetiRelease
     /// The root file system of <paramref name="release"/> (a Debian suite or codename such as
     /// <c>trixie</c>), made now unless the cache already holds a complete one of the same packages.
     /// </summary>
-    public static GanetiReleaseRoot Prepare(string release, string cacheDirectory, Action<string> progress, CancellationToken cancellation, string mirror = DefaultMirror)
+    /// <param name="mmdebstrap">The program that makes the root (tests give a stand-in).</param>
+    public static GanetiReleaseRoot Prepare(string release, string cacheDirectory, Action<string> progress, CancellationToken cancellation,
+        string mirror = DefaultMirror, string mmdebstrap = "mmdebstrap")
     {
         var clock = Stopwatch.StartNew();
         if (!ReleaseName().IsMatch(release))
@@ -81,11 +83,11 @@ public static partial class GanetiRelease
         progress($"making a root file system of Debian {release} with Ganeti (mmdebstrap --mode=unshare; a few minutes, once; log: {log})");
         File.Delete(stampFile);
         // Devices cannot be made without privileges, and the sandbox brings its own /dev.
-        string[] mmdebstrap = ["mmdebstrap", "--mode=unshare", "--variant=minbase", "--skip=output/dev", "--skip=output/mknod",
+        string[] make = [mmdebstrap, "--mode=unshare", "--variant=minbase", "--skip=output/dev", "--skip=output/mknod",
             $"--include={string.Join(',', Packages)}", release, tar, mirror];
-        var code = Run(mmdebstrap, folder, log, cancellation);
+        var code = Run(make, folder, log, cancellation);
         if (code != 0)
-            throw Failure(release, mmdebstrap, code, log);
+            throw Failure(release, make, code, log);
 
         TreeRemoval.Delete(fresh);
         Directory.CreateDirectory(fresh);
@@ -121,7 +123,7 @@ public static partial class GanetiRelease
               "(sudo apt-get install mmdebstrap uidmap; sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER)."
             : "";
         return new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiReleaseFailed,
-            $"making the root file system of Debian {release} failed: {command[0]} exited with {code}: \"{why}\" (log: {log}).{hint}",
+            $"making the root file system of Debian {release} failed: {Path.GetFileName(command[0])} exited with {code}: \"{why}\" (log: {log}).{hint}",
             log, index < 0 ? 0 : index + 1));
     }
 
