@@ -385,10 +385,10 @@ public sealed class GenerationTests
         StringAssert.Contains(setup, $"mount -n --bind \"{dir.Path}\" ");
         StringAssert.Contains(setup, $"mkdir -p \"{dir.Path}\"\nmount -n --bind ");
         Assert.IsLessThan(setup.IndexOf($"mkdir -p \"{dir.Path}\"", StringComparison.Ordinal), setup.IndexOf("vcluster-tmp /tmp", StringComparison.Ordinal), "after /tmp is the sandbox's");
-        Assert.IsNull(NodeAutoconf.ScratchMount("/"));
-        Assert.IsNull(NodeAutoconf.ScratchMount("/home/u/p/obj/vcluster/ganeti/install"), "outside /tmp the sandbox sees it where it is");
-        Assert.AreEqual("/tmp/ganeti", NodeAutoconf.ScratchMount("/tmp/ganeti"), "never /tmp itself");
-        Assert.AreEqual("/var/tmp/b", NodeAutoconf.ScratchMount("/var/tmp/b/install/"));
+        Assert.IsNull(SandboxLayout.ScratchMount("/"));
+        Assert.IsNull(SandboxLayout.ScratchMount("/home/u/p/obj/vcluster/ganeti/install"), "outside /tmp the sandbox sees it where it is");
+        Assert.AreEqual("/tmp/ganeti", SandboxLayout.ScratchMount("/tmp/ganeti"), "never /tmp itself");
+        Assert.AreEqual("/var/tmp/b", SandboxLayout.ScratchMount("/var/tmp/b/install/"));
         var installed = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("d") }, TestSupport.Options(dir.Combine("cache")));
         Assert.IsFalse(File.ReadAllText(Path.Combine(installed.Plan.Root, ".state/sandbox/setup")).Contains("ganeti-root", StringComparison.Ordinal), "Debian's Ganeti is in /usr");
     }

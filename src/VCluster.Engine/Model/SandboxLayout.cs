@@ -39,4 +39,22 @@ public sealed record SandboxLayout(string StorageMount, string FileStorageDir, s
             Path.Combine(plan.SandboxRoot, "shared-file-storage"),
             DefaultBridge);
     }
+
+    /// <summary>
+    /// For a Ganeti outside the machine's /usr that lies under /tmp or /var/tmp, which the
+    /// sandbox replaces with its own: the folder the sandbox binds back, null for none. Its
+    /// parent where it can: a rebuild swaps a new installation in by renaming, which a bind of
+    /// the old folder would not show.
+    /// </summary>
+    public static string? ScratchMount(string installRoot)
+    {
+        string[] scratch = ["/tmp", "/var/tmp"];
+        if (installRoot == "/" || !IsUnder(installRoot, scratch))
+            return null;
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(installRoot))!;
+        return IsUnder(parent, scratch) ? parent : installRoot;
+    }
+
+    private static bool IsUnder(string path, string[] folders) =>
+        folders.Any(f => path.StartsWith(f + "/", StringComparison.Ordinal));
 }

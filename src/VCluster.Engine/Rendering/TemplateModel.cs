@@ -135,7 +135,7 @@ public sealed class TemplateModel
             // /tmp or /var/tmp, which the sandbox replaces with its own: the folder the sandbox
             // binds back, null for none. Its parent where it can: a rebuild swaps a new
             // installation in by renaming, which a bind of the old folder would not show.
-            ["scratch_mount"] = NodeAutoconf.ScratchMount(ganeti.InstallRoot),
+            ["scratch_mount"] = SandboxLayout.ScratchMount(ganeti.InstallRoot),
             // Another Debian system whose /usr the sandbox binds over the machine's (GanetiRelease); null: the machine's.
             ["userland"] = ganeti.Userland,
             ["share_dir"] = ganeti.ShareDir,
@@ -234,16 +234,4 @@ public static class NodeAutoconf
 
     private static string Py(string text) =>
         "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    internal static bool IsUnder(string path, params string[] folders) =>
-        folders.Any(f => path.StartsWith(f + "/", StringComparison.Ordinal));
-
-    internal static string? ScratchMount(string installRoot)
-    {
-        string[] scratch = ["/tmp", "/var/tmp"];
-        if (installRoot == "/" || !IsUnder(installRoot, scratch))
-            return null;
-        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(installRoot))!;
-        return IsUnder(parent, scratch) ? parent : installRoot;
-    }
 }

@@ -64,12 +64,14 @@ public sealed class GenerateCommand : ToolCommand
     /// <summary>The options as the engine takes them (<see cref="ClusterInputs"/>), the same as the SDK's task gives.</summary>
     public ClusterInputs Inputs() => Inputs(GanetiRoot);
 
+    private string ClusterRoot => Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
+
     private ClusterInputs Inputs(string ganetiRoot) => new()
     {
         Cluster = new ClusterSpec
         {
             Name = Name,
-            Root = Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name)),
+            Root = ClusterRoot,
             Network = Network,
             NodeCount = Nodes,
             InstanceCount = Instances,
@@ -106,9 +108,10 @@ public sealed class GenerateCommand : ToolCommand
         }
         if (GanetiSource is not null)
         {
-            var inputs = Inputs();
-            var build = GanetiSourceBuild.Build(GanetiSource, ClusterRootLayout.On(inputs.Cluster.Root, ClusterRootLayout.GanetiBuild), m => console.WriteLine(m), cancellation);
-            console.WriteLine($"Ganeti {build.Version} from {build.SourceTree}: {(build.UpToDate ? "up to date" : "built and installed")} in {build.InstallRoot} ({build.Elapsed.TotalSeconds:F1} s)");
+            // The engine reports each step, and "up to date" when there was none.
+            var build = GanetiSourceBuild.Build(GanetiSource, ClusterRootLayout.On(ClusterRoot, ClusterRootLayout.GanetiBuild), m => console.WriteLine(m), cancellation);
+            if (!build.UpToDate)
+                console.WriteLine($"Ganeti {build.Version} from {build.SourceTree}: built and installed in {build.InstallRoot} ({build.Elapsed.TotalSeconds:F1} s)");
             ganetiRoot = build.InstallRoot;
         }
         var result = Inputs(ganetiRoot).Generate(cancellation);
