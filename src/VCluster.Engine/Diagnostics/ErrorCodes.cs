@@ -53,4 +53,6 @@ public static class ErrorCodes
     public const string GanetiBuildFailed = "VCS0048";
     public const string GanetiReleaseInvalid = "VCS0049";
     public const string GanetiReleaseFailed = "VCS0050";
+    public const string InvalidFault = "VCS0051";
+    public const string FaultFailed = "VCS0052";
 }

@@ -29,6 +29,10 @@ public static class NodeEnvironment
         new("NSS_WRAPPER_MAX_HOSTENTS", MaxHostEntries(plan).ToString(CultureInfo.InvariantCulture)),
         new("NSS_WRAPPER_HOSTNAME", node.Name),
         new("VCLUSTER_NODE", node.Name),
+        // The node's connections into the cluster leave from its own address, as on machines
+        // (Native/source-address.c): per-node network faults match on address pairs.
+        new("VCLUSTER_NODE_ADDRESS", node.Address.ToString()),
+        new("VCLUSTER_NETWORK", plan.Network.ToString()),
     ];
 
     /// <summary>The node's PATH: the cluster's shims (ssh, ...), the node's own Ganeti, then the system's.</summary>

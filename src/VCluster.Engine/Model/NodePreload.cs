@@ -7,6 +7,8 @@ namespace VCluster.Engine.Model;
 /// <item>Time: Ganeti's RPC connect timeout, raised for many nodes on few cores (<see cref="RpcTimeDilation"/>).</item>
 /// <item>The kernel's /proc/sysrq-trigger where the machine's kernel was built without it,
 /// which Ganeti's node setup check requires (Native/sysrq-trigger.c; docs/verify.md).</item>
+/// <item>A source address of its own: every node's connections into the cluster leave from
+/// the node's address, not the destination's, as between machines (Native/source-address.c).</item>
 /// </list>
 /// </summary>
 public static class NodePreload

@@ -96,3 +96,40 @@ public sealed class StartNodeCommand : NodeCommand
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
         runtime.StartNode(Node, cancellation);
 }
+
+[Command("fault", Description = "Faults between nodes, made in the sandbox's network: partition, heal (docs/faults.md).")]
+[Subcommand(typeof(FaultPartitionCommand), typeof(FaultHealCommand))]
+public sealed class FaultCommand
+{
+    private int OnExecute(CommandLineApplication app)
+    {
+        app.ShowHelp();
+        return 2;
+    }
+}
+
+[Command("partition", Description = "Cut nodes off from the others (or from --from): what they send each other is lost, as with a pulled cable.")]
+public sealed class FaultPartitionCommand : MutatingCommand
+{
+    [Argument(0, "nodes", Description = "The nodes to cut off.")]
+    public string[] Nodes { get; set; } = [];
+
+    [Option("--from <NODE>", Description = "The nodes they lose (repeatable; default: every other node).")]
+    public string[] From { get; set; } = [];
+
+    [Option("--one-way", Description = "Lose only what --from sends to the nodes; what they send still arrives.")]
+    public bool OneWay { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Partition(Nodes, From, OneWay);
+}
+
+[Command("heal", Description = "End every fault, or those that involve a node.")]
+public sealed class FaultHealCommand : MutatingCommand
+{
+    [Argument(0, "node", Description = "Heal only the faults that involve this node (default: all).")]
+    public string? Node { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Heal(Node);
+}

@@ -82,6 +82,29 @@ public sealed class ClusterRuntime
 
     public int Verify() => Commands.Verify();
 
+    /// <summary><c>fault partition</c>: adds a partition to the faults in force.</summary>
+    public int Partition(IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay)
+    {
+        var state = RequireRunning();
+        var faults = new Faults.NetworkFaults(_session);
+        var partition = faults.Partition(nodes, from, oneWay);
+        faults.Apply(state, [.. state.Partitions, partition]);
+        _session.Progress.WriteLine(partition.Describe());
+        return 0;
+    }
+
+    /// <summary><c>fault heal</c>: every fault, or those that involve <paramref name="node"/>.</summary>
+    public int Heal(string? node)
+    {
+        var state = RequireRunning();
+        if (node is not null && Manifest.Nodes.All(n => n.Name != node))
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidFault, $"no node {node} in cluster '{Manifest.Name}'"));
+        var healed = state.Partitions.Where(p => node is null || p.Involves(node)).ToList();
+        new Faults.NetworkFaults(_session).Apply(state, state.Partitions.Except(healed).ToList());
+        _session.Progress.WriteLine(healed.Count == 0 ? "no fault to heal" : $"healed {healed.Count} fault{(healed.Count == 1 ? "" : "s")}; in force: {state.Partitions.Count}");
+        return 0;
+    }
+
     public int Burnin(string template, int count, bool parallel, CancellationToken cancellation) => Commands.Burnin(template, count, parallel, cancellation);
 
     public int Exec(string name, IReadOnlyList<string> command) => Commands.Exec(name, command);

@@ -34,6 +34,9 @@ public sealed class RuntimeState
     /// <summary>The one process outside the sandbox: the RAPI forwarder on 127.0.0.1.</summary>
     public RapiForwarder? Rapi { get; set; }
 
+    /// <summary>The network faults in force in this sandbox (<see cref="Faults.NetworkFaults"/>); a new sandbox has none.</summary>
+    public List<Faults.NetworkPartition> Partitions { get; set; } = [];
+
     [JsonIgnore]
     public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);
 

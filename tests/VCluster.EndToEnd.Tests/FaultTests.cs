@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using static VCluster.EndToEnd.Tests.OrdinaryUser;
+
+namespace VCluster.EndToEnd.Tests;
+
+/// <summary>
+/// A network partition between real Ganeti nodes, as an ordinary user: every node's
+/// connections leave from its own address, so the rule cuts exactly the node named; Ganeti's
+/// verify reports the node cut off and its RPCs to it time out within Ganeti's own timeouts
+/// (the project keeps Ganeti's 5-s connect timeout); after heal verify is clean again.
+/// </summary>
+[TestClass]
+public sealed class FaultTests
+{
+    [TestMethod]
+    [Timeout(1_200_000, CooperativeCancellation = true)]
+    public void APartitionedNodeIsWhatGanetiSeesCutOffUntilHealed()
+    {
+        var repo = NewRepository("""
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterNodeCount>3</VClusterNodeCount>
+                <VClusterRpcConnectTimeout>5</VClusterRpcConnectTimeout>
+              </PropertyGroup>
+            </Project>
+            """);
+        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        try
+        {
+            var nodes = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".vcluster/cluster/vcluster.json")))!["nodes"]!.AsArray();
+            string Address(string name) => (string)nodes.Single(n => (string?)n!["name"] == name)!["address"]!;
+
+            // A node's connection to another leaves from its own address, as between machines.
+            var source = Tool(repo, "exec", "node2", "--", "python3", "-c",
+                $"import socket; print(socket.create_connection(('{Address("node1")}', 1811)).getsockname()[0])");
+            Assert.AreEqual(0, source.ExitCode, source.ToString());
+            Assert.AreEqual(Address("node2"), source.Output.Trim(), source.ToString());
+
+            // As a user types it: the cluster of the project in this folder.
+            var cut = ToolRaw(repo, "fault", "partition", "node3");
+            Assert.AreEqual(0, cut.ExitCode, cut.ToString());
+            StringAssert.Contains(cut.Output, "node3 cut off from node1, node2", cut.ToString());
+            var status = Tool(repo, "status");
+            StringAssert.Contains(status.Output, "fault: partition: node3 cut off from node1, node2", status.ToString());
+
+            // Ganeti's verify finds node3 unreachable, and node1 and node2 fine but for their link to node3.
+            var verify = Tool(repo, "verify");
+            Assert.AreNotEqual(0, verify.ExitCode, verify.ToString());
+            var errors = verify.Output.Split('\n').Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+            // (verify runs with Ganeti's --error-codes: ERROR:CODE:node:NAME:message)
+            Assert.IsTrue(errors.Any(l => l.Contains("ERROR:ENODERPC:node:node3:", StringComparison.Ordinal)), verify.ToString());
+            Assert.IsTrue(errors.Where(l => l.Contains(":node:node1:", StringComparison.Ordinal) || l.Contains(":node:node2:", StringComparison.Ordinal))
+                .All(l => l.Contains("ENODENET", StringComparison.Ordinal) && l.Contains("with node 'node3'", StringComparison.Ordinal)), verify.ToString());
+            StringAssert.Contains(verify.Output, $"Failed to connect to {Address("node3")} port 1811", verify.ToString());
+
+            // An RPC to node3 gives up after Ganeti's own connect timeout; node1 still answers.
+            var clock = Stopwatch.StartNew();
+            var volumes = Tool(repo, "exec", "node1", "--", "gnt-node", "volumes", "node3");
+            StringAssert.Contains(volumes.Output, $"Can't compute volume data on node node3", volumes.ToString());
+            Assert.IsLessThan(TimeSpan.FromMinutes(3), clock.Elapsed, volumes.ToString());
+            var reachable = Tool(repo, "exec", "node1", "--", "gnt-node", "volumes", "node2");
+            Assert.AreEqual(0, reachable.ExitCode, reachable.ToString());
+            Assert.DoesNotContain("Can't compute", reachable.Output, reachable.ToString());
+
+            // Healed: Ganeti finds the cluster whole again (its nodes may need a moment to notice).
+            var heal = ToolRaw(repo, "fault", "heal");
+            Assert.AreEqual(0, heal.ExitCode, heal.ToString());
+            Run clean = Tool(repo, "verify");
+            for (var attempt = 1; clean.ExitCode != 0 && attempt < 6; attempt++)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(10));
+                clean = Tool(repo, "verify");
+            }
+            Assert.AreEqual(0, clean.ExitCode, clean.ToString());
+            Assert.DoesNotContain("fault:", Tool(repo, "status").Output);
+        }
+        finally
+        {
+            Tool(repo, "down");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using VCluster.Engine.Diagnostics;
+using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Faults;
+
+namespace VCluster.Tool.Tests.Lifecycle;
+
+/// <summary>
+/// Network faults on a fake machine: what nft is given (one rule per partition and way, on
+/// address sets), what the run-time state and status keep, what heal takes away, and the
+/// errors for faults that name no node or cut nothing. The end-to-end FaultTests show Ganeti
+/// seeing them on a real cluster.
+/// </summary>
+[TestClass]
+public sealed class NetworkFaultTests
+{
+    [TestMethod]
+    public void APartitionIsTwoRulesOnAddressSetsAndTheMasterTakesTheClusterAddressAlong()
+    {
+        var addresses = new Dictionary<string, string[]>
+        {
+            ["node1"] = ["192.0.2.2", "192.0.2.1"], ["node2"] = ["192.0.2.3"], ["node3"] = ["192.0.2.4"],
+        };
+        var rules = NetworkFaults.Ruleset(
+            [new NetworkPartition(["node3"], ["node1", "node2"], false), new NetworkPartition(["node2"], ["node1"], true)],
+            node => addresses[node]);
+        StringAssert.StartsWith(rules, "table inet vcluster_faults\ndelete table inet vcluster_faults\ntable inet vcluster_faults {\n");
+        StringAssert.Contains(rules, "set cut0 { type ipv4_addr; elements = { 192.0.2.4 } }");
+        StringAssert.Contains(rules, "set from0 { type ipv4_addr; elements = { 192.0.2.2, 192.0.2.1, 192.0.2.3 } }");
+        StringAssert.Contains(rules, "ip saddr @from0 ip daddr @cut0 drop\n    ip saddr @cut0 ip daddr @from0 drop\n");
+        StringAssert.Contains(rules, "ip saddr @from1 ip daddr @cut1 drop\n  }");
+        Assert.AreEqual(3, rules.Split('\n').Count(l => l.Contains(" drop", StringComparison.Ordinal)), "one way: one rule");
+
+        // Healed: the table stays, empty.
+        var none = NetworkFaults.Ruleset([], node => addresses[node]);
+        Assert.AreEqual(0, none.Split('\n').Count(l => l.Contains(" drop", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void ARuleCountDoesNotGrowWithTheNodes()
+    {
+        var nodes = Enumerable.Range(1, 250).Select(i => $"node{i}").ToList();
+        var rules = NetworkFaults.Ruleset([new NetworkPartition(nodes.Take(125).ToList(), nodes.Skip(125).ToList(), false)],
+            node => [$"10.0.{int.Parse(node[4..]) / 256}.{int.Parse(node[4..]) % 256}"]);
+        Assert.AreEqual(2, rules.Split('\n').Count(l => l.Contains(" drop", StringComparison.Ordinal)));
+        Assert.AreEqual(250, rules.Split("10.0.").Length - 1, "each address once, in one of two sets");
+    }
+
+    [TestMethod]
+    public void PartitionAndHealGoToNftInTheSandboxAndStatusShowsWhatIsInForce()
+    {
+        using var cluster = new TestCluster();
+        var runtime = cluster.Runtime();
+        Assert.AreEqual(0, runtime.Up(CancellationToken.None));
+
+        Assert.AreEqual(0, cluster.Runtime().Partition(["node3"], [], oneWay: false));
+        var nft = cluster.Host.Commands.Last();
+        StringAssert.StartsWith(nft, $"nsenter --preserve-credentials --user --net --target {cluster.State!.SandboxPid} -- nft -f ");
+        var partition = cluster.State!.Partitions.Single();
+        CollectionAssert.AreEqual(new[] { "node3" }, partition.Nodes);
+        CollectionAssert.AreEqual(new[] { "node1", "node2" }, partition.From, "every other node");
+        var rules = File.ReadAllText(nft.Split(' ')[^1]);
+        StringAssert.Contains(rules, $"set cut0 {{ type ipv4_addr; elements = {{ {cluster.Manifest.Node("node3").Address} }} }}");
+        StringAssert.Contains(rules, cluster.Manifest.ClusterAddress, "the master's set holds the cluster's address");
+        Assert.AreEqual(partition.Describe(), cluster.Runtime().Status().Faults.Single().Describe());
+
+        Assert.AreEqual(0, cluster.Runtime().Partition(["node2"], ["node1"], oneWay: true));
+        Assert.HasCount(2, cluster.State!.Partitions);
+        Assert.AreEqual(0, cluster.Runtime().Heal("node3"));
+        Assert.AreEqual("node2", cluster.State!.Partitions.Single().Nodes.Single(), "only the faults that involve node3");
+        Assert.AreEqual(0, cluster.Runtime().Heal(null));
+        Assert.IsEmpty(cluster.State!.Partitions);
+        Assert.DoesNotContain("drop", File.ReadAllText(cluster.Host.Commands.Last().Split(' ')[^1]));
+
+        // A new sandbox has a network of its own: no faults.
+        Assert.AreEqual(0, cluster.Runtime().Partition(["node1"], [], oneWay: false));
+        cluster.Runtime().Down(CancellationToken.None);
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        Assert.IsEmpty(cluster.State!.Partitions);
+        Assert.IsEmpty(cluster.Runtime().Status().Faults);
+    }
+
+    [TestMethod]
+    public void FaultsThatNameNoNodeOrCutNothingAreErrors()
+    {
+        using var cluster = new TestCluster();
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        string Error(Action action)
+        {
+            var e = Assert.ThrowsExactly<VClusterException>(action);
+            Assert.AreEqual(ErrorCodes.InvalidFault, e.Diagnostics.Single().Code);
+            return e.Diagnostics.Single().Message;
+        }
+        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node9"], [], false)), "no node node9");
+        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node1"], ["node1"], false)), "both sides");
+        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node1", "node2", "node3"], [], false)), "cuts nothing");
+        StringAssert.Contains(Error(() => cluster.Runtime().Heal("node9")), "no node node9");
+        Assert.IsEmpty(cluster.State!.Partitions, "nothing applied");
+    }
+}
