@@ -81,4 +81,78 @@ public sealed class FaultTests
             Tool(repo, "down");
         }
     }
+
+    /// <summary>
+    /// Loss, rate and reset between node2 and node1, seen by a node's own connections: a TCP
+    /// server on node1's address, a client on node2's. Loss of 50 % fails some of 40
+    /// one-second connection attempts and not all; a rate of 64 kbit/s makes 48 KiB take
+    /// seconds instead of milliseconds; a reset refuses new connections at once, and Ganeti's
+    /// RPC to the node fails at once instead of timing out.
+    /// </summary>
+    [TestMethod]
+    [Timeout(1_200_000, CooperativeCancellation = true)]
+    public void LossRateAndResetActOnTheNodesTraffic()
+    {
+        var repo = NewRepository("""
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterNodeCount>2</VClusterNodeCount>
+                <VClusterRpcConnectTimeout>5</VClusterRpcConnectTimeout>
+              </PropertyGroup>
+            </Project>
+            """);
+        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        try
+        {
+            var nodes = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".vcluster/cluster/vcluster.json")))!["nodes"]!.AsArray();
+            var node1 = (string)nodes.Single(n => (string?)n!["name"] == "node1")!["address"]!;
+            // A sink on node1: reads each connection to its end, then closes it.
+            var server = Tool(repo, "exec", "node1", "--", "sh", "-c",
+                "nohup python3 -c \"import socket, threading\n" +
+                $"s = socket.create_server(('{node1}', 7777))\n" +
+                "def sink(c):\n  while c.recv(65536):\n    pass\n  c.close()\n" +
+                "while True:\n  threading.Thread(target=sink, args=(s.accept()[0],)).start()\n\" > /dev/null 2>&1 &");
+            Assert.AreEqual(0, server.ExitCode, server.ToString());
+            Run Client(string code) => Tool(repo, "exec", "node2", "--", "python3", "-c",
+                $"import socket, time\ndef connect(timeout):\n  return socket.create_connection(('{node1}', 7777), timeout=timeout)\n{code}");
+            const string Attempts = "ok = 0\nfor _ in range(40):\n  try:\n    connect(1).close(); ok += 1\n  except OSError:\n    pass\nprint(ok)";
+            const string Send = "c = connect(30); t = time.monotonic(); c.sendall(b'x' * 49152); c.shutdown(socket.SHUT_WR); c.recv(1); print(round(time.monotonic() - t, 2))";
+            var listening = Client("for _ in range(100):\n  try:\n    connect(1).close(); print('listening'); break\n  except OSError:\n    time.sleep(0.1)");
+            Assert.AreEqual("listening", listening.Output.Trim(), listening.ToString());
+            var before = Client(Attempts);
+            Assert.AreEqual("40", before.Output.Trim(), before.ToString());
+
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "loss", "node2", "50").ExitCode);
+            var lossy = Client(Attempts);
+            Assert.AreEqual(0, lossy.ExitCode, lossy.ToString());
+            var connected = int.Parse(lossy.Output.Trim());
+            Assert.IsTrue(connected is > 0 and < 40, $"{connected} of 40 connected through 50 % loss");
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "heal").ExitCode);
+
+            var fast = Client(Send);
+            Assert.AreEqual(0, fast.ExitCode, fast.ToString());
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "rate", "node2", "64").ExitCode);
+            var slow = Client(Send);
+            Assert.AreEqual(0, slow.ExitCode, slow.ToString());
+            Assert.IsLessThan(1.0, double.Parse(fast.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture), fast.ToString());
+            Assert.IsGreaterThan(3.0, double.Parse(slow.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture), $"48 KiB at 64 kbit/s: {slow.Output}");
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "heal", "node2").ExitCode);
+
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "reset", "node2").ExitCode);
+            var refused = Client("t = time.monotonic()\ntry:\n  connect(10)\n  print('connected')\nexcept ConnectionRefusedError:\n  print('refused', round(time.monotonic() - t, 2))");
+            StringAssert.StartsWith(refused.Output.Trim(), "refused", refused.ToString());
+            var clock = Stopwatch.StartNew();
+            var volumes = Tool(repo, "exec", "node1", "--", "gnt-node", "volumes", "node2");
+            StringAssert.Contains(volumes.Output, "Can't compute volume data on node node2", volumes.ToString());
+            StringAssert.Contains(volumes.Output, "Connection refused", volumes.ToString());
+            Assert.IsLessThan(TimeSpan.FromSeconds(20), clock.Elapsed, volumes.ToString());
+            Assert.AreEqual(0, ToolRaw(repo, "fault", "heal").ExitCode);
+            Assert.AreEqual("40", Client(Attempts).Output.Trim());
+        }
+        finally
+        {
+            Tool(repo, "down");
+        }
+    }
 }

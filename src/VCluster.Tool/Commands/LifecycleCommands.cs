@@ -2,6 +2,7 @@ using VCluster.Tool.Runtime.Processes;
 using McMaster.Extensions.CommandLineUtils;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
+using VCluster.Tool.Runtime.Faults;
 using VCluster.Tool.Runtime.Phases;
 using VCluster.Tool.Runtime.Instances;
 using VCluster.Tool.Runtime.Joins;
@@ -97,8 +98,8 @@ public sealed class StartNodeCommand : NodeCommand
         runtime.StartNode(Node, cancellation);
 }
 
-[Command("fault", Description = "Faults between nodes, made in the sandbox's network: partition, heal (docs/faults.md).")]
-[Subcommand(typeof(FaultPartitionCommand), typeof(FaultHealCommand))]
+[Command("fault", Description = "Faults between nodes, made in the sandbox's network: partition, loss, rate, reset, heal (docs/faults.md).")]
+[Subcommand(typeof(FaultPartitionCommand), typeof(FaultLossCommand), typeof(FaultRateCommand), typeof(FaultResetCommand), typeof(FaultHealCommand))]
 public sealed class FaultCommand
 {
     private int OnExecute(CommandLineApplication app)
@@ -108,20 +109,60 @@ public sealed class FaultCommand
     }
 }
 
+/// <summary>What every fault between nodes takes: the nodes, the others (--from), one way or both.</summary>
+public abstract class NetworkFaultCommand : MutatingCommand
+{
+    [Option("--from <NODE>", Description = "The nodes on the other side (repeatable; default: every other node).")]
+    public string[] From { get; set; } = [];
+
+    [Option("--one-way", Description = "Only what --from sends to the nodes; what they send is left alone.")]
+    public bool OneWay { get; set; }
+}
+
 [Command("partition", Description = "Cut nodes off from the others (or from --from): what they send each other is lost, as with a pulled cable.")]
-public sealed class FaultPartitionCommand : MutatingCommand
+public sealed class FaultPartitionCommand : NetworkFaultCommand
 {
     [Argument(0, "nodes", Description = "The nodes to cut off.")]
     public string[] Nodes { get; set; } = [];
 
-    [Option("--from <NODE>", Description = "The nodes they lose (repeatable; default: every other node).")]
-    public string[] From { get; set; } = [];
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Fault(NetworkFault.Partition, Nodes, From, OneWay);
+}
 
-    [Option("--one-way", Description = "Lose only what --from sends to the nodes; what they send still arrives.")]
-    public bool OneWay { get; set; }
+[Command("loss", Description = "Lose a percentage of the packets between a node and the others (or --from), at random.")]
+public sealed class FaultLossCommand : NetworkFaultCommand
+{
+    [Argument(0, "node", Description = "The node.")]
+    public string Node { get; set; } = "";
+
+    [Argument(1, "percent", Description = "Percentage of packets lost, 1 to 100.")]
+    public int Percent { get; set; }
 
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
-        runtime.Partition(Nodes, From, OneWay);
+        runtime.Fault(NetworkFault.Loss, [Node], From, OneWay, Percent);
+}
+
+[Command("rate", Description = "Limit the traffic between a node and the others (or --from) to a rate, each way; what exceeds it is lost.")]
+public sealed class FaultRateCommand : NetworkFaultCommand
+{
+    [Argument(0, "node", Description = "The node.")]
+    public string Node { get; set; } = "";
+
+    [Argument(1, "kbit", Description = "kbit/s each way, at least 8.")]
+    public int Kbit { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Fault(NetworkFault.Rate, [Node], From, OneWay, Kbit);
+}
+
+[Command("reset", Description = "Reset a node's TCP connections with the others (or --from): open ones at once, new ones as they start.")]
+public sealed class FaultResetCommand : NetworkFaultCommand
+{
+    [Argument(0, "node", Description = "The node.")]
+    public string Node { get; set; } = "";
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Fault(NetworkFault.Reset, [Node], From, OneWay);
 }
 
 [Command("heal", Description = "End every fault, or those that involve a node.")]

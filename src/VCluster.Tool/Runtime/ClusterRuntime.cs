@@ -82,14 +82,14 @@ public sealed class ClusterRuntime
 
     public int Verify() => Commands.Verify();
 
-    /// <summary><c>fault partition</c>: adds a partition to the faults in force.</summary>
-    public int Partition(IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay)
+    /// <summary><c>fault partition|loss|rate|reset</c>: adds a fault to those in force.</summary>
+    public int Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0)
     {
         var state = RequireRunning();
         var faults = new Faults.NetworkFaults(_session);
-        var partition = faults.Partition(nodes, from, oneWay);
-        faults.Apply(state, [.. state.Partitions, partition]);
-        _session.Progress.WriteLine(partition.Describe());
+        var fault = faults.Fault(kind, nodes, from, oneWay, amount);
+        faults.Apply(state, [.. state.Faults, fault], kind == Faults.NetworkFault.Reset ? fault : null);
+        _session.Progress.WriteLine(fault.Describe());
         return 0;
     }
 
@@ -99,9 +99,9 @@ public sealed class ClusterRuntime
         var state = RequireRunning();
         if (node is not null && Manifest.Nodes.All(n => n.Name != node))
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidFault, $"no node {node} in cluster '{Manifest.Name}'"));
-        var healed = state.Partitions.Where(p => node is null || p.Involves(node)).ToList();
-        new Faults.NetworkFaults(_session).Apply(state, state.Partitions.Except(healed).ToList());
-        _session.Progress.WriteLine(healed.Count == 0 ? "no fault to heal" : $"healed {healed.Count} fault{(healed.Count == 1 ? "" : "s")}; in force: {state.Partitions.Count}");
+        var healed = state.Faults.Where(p => node is null || p.Involves(node)).ToList();
+        new Faults.NetworkFaults(_session).Apply(state, state.Faults.Except(healed).ToList());
+        _session.Progress.WriteLine(healed.Count == 0 ? "no fault to heal" : $"healed {healed.Count} fault{(healed.Count == 1 ? "" : "s")}; in force: {state.Faults.Count}");
         return 0;
     }
 

@@ -35,7 +35,7 @@ public sealed class RuntimeState
     public RapiForwarder? Rapi { get; set; }
 
     /// <summary>The network faults in force in this sandbox (<see cref="Faults.NetworkFaults"/>); a new sandbox has none.</summary>
-    public List<Faults.NetworkPartition> Partitions { get; set; } = [];
+    public List<Faults.NetworkFault> Faults { get; set; } = [];
 
     [JsonIgnore]
     public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);

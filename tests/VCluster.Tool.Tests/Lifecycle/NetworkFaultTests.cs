@@ -21,7 +21,7 @@ public sealed class NetworkFaultTests
             ["node1"] = ["192.0.2.2", "192.0.2.1"], ["node2"] = ["192.0.2.3"], ["node3"] = ["192.0.2.4"],
         };
         var rules = NetworkFaults.Ruleset(
-            [new NetworkPartition(["node3"], ["node1", "node2"], false), new NetworkPartition(["node2"], ["node1"], true)],
+            [new NetworkFault(NetworkFault.Partition, ["node3"], ["node1", "node2"], false), new NetworkFault(NetworkFault.Partition, ["node2"], ["node1"], true)],
             node => addresses[node]);
         StringAssert.StartsWith(rules, "table inet vcluster_faults\ndelete table inet vcluster_faults\ntable inet vcluster_faults {\n");
         StringAssert.Contains(rules, "set cut0 { type ipv4_addr; elements = { 192.0.2.4 } }");
@@ -36,10 +36,38 @@ public sealed class NetworkFaultTests
     }
 
     [TestMethod]
+    public void LossRateAndResetAreTheSameRulesWithOtherVerdicts()
+    {
+        string[] Of(string node) => [node == "node1" ? "192.0.2.2" : "192.0.2.3"];
+        var rules = NetworkFaults.Ruleset(
+        [
+            new NetworkFault(NetworkFault.Loss, ["node2"], ["node1"], false, 30),
+            new NetworkFault(NetworkFault.Rate, ["node2"], ["node1"], true, 800),
+            new NetworkFault(NetworkFault.Reset, ["node2"], ["node1"], false),
+        ], Of);
+        StringAssert.Contains(rules, "ip saddr @from0 ip daddr @cut0 numgen random mod 100 < 30 drop\n    ip saddr @cut0 ip daddr @from0 numgen random mod 100 < 30 drop\n");
+        StringAssert.Contains(rules, "ip saddr @from1 ip daddr @cut1 limit rate over 100 kbytes/second drop\n    ip saddr @from2");
+        StringAssert.Contains(rules, "ip saddr @cut2 ip daddr @from2 meta l4proto tcp reject with tcp reset\n");
+        Assert.AreEqual("loss 30%: between node2 and node1", new NetworkFault(NetworkFault.Loss, ["node2"], ["node1"], false, 30).Describe());
+        Assert.AreEqual("rate 800 kbit/s: what node1 sends to node2 (one way)", new NetworkFault(NetworkFault.Rate, ["node2"], ["node1"], true, 800).Describe());
+    }
+
+    [TestMethod]
+    public void AResetAlsoEndsTheNodesOpenConnections()
+    {
+        using var cluster = new TestCluster();
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Reset, ["node2"], [], false));
+        var address = cluster.Manifest.Node("node2").Address;
+        Assert.IsTrue(cluster.Host.Commands.Last().EndsWith($"-- ss --kill --tcp state established ( src {address} or dst {address} )", StringComparison.Ordinal), cluster.Host.Commands.Last());
+        Assert.AreEqual(NetworkFault.Reset, cluster.State!.Faults.Single().Kind);
+    }
+
+    [TestMethod]
     public void ARuleCountDoesNotGrowWithTheNodes()
     {
         var nodes = Enumerable.Range(1, 250).Select(i => $"node{i}").ToList();
-        var rules = NetworkFaults.Ruleset([new NetworkPartition(nodes.Take(125).ToList(), nodes.Skip(125).ToList(), false)],
+        var rules = NetworkFaults.Ruleset([new NetworkFault(NetworkFault.Partition, nodes.Take(125).ToList(), nodes.Skip(125).ToList(), false)],
             node => [$"10.0.{int.Parse(node[4..]) / 256}.{int.Parse(node[4..]) % 256}"]);
         Assert.AreEqual(2, rules.Split('\n').Count(l => l.Contains(" drop", StringComparison.Ordinal)));
         Assert.AreEqual(250, rules.Split("10.0.").Length - 1, "each address once, in one of two sets");
@@ -52,10 +80,10 @@ public sealed class NetworkFaultTests
         var runtime = cluster.Runtime();
         Assert.AreEqual(0, runtime.Up(CancellationToken.None));
 
-        Assert.AreEqual(0, cluster.Runtime().Partition(["node3"], [], oneWay: false));
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Partition, ["node3"], [], false));
         var nft = cluster.Host.Commands.Last();
         StringAssert.StartsWith(nft, $"nsenter --preserve-credentials --user --net --target {cluster.State!.SandboxPid} -- nft -f ");
-        var partition = cluster.State!.Partitions.Single();
+        var partition = cluster.State!.Faults.Single();
         CollectionAssert.AreEqual(new[] { "node3" }, partition.Nodes);
         CollectionAssert.AreEqual(new[] { "node1", "node2" }, partition.From, "every other node");
         var rules = File.ReadAllText(nft.Split(' ')[^1]);
@@ -63,19 +91,19 @@ public sealed class NetworkFaultTests
         StringAssert.Contains(rules, cluster.Manifest.ClusterAddress, "the master's set holds the cluster's address");
         Assert.AreEqual(partition.Describe(), cluster.Runtime().Status().Faults.Single().Describe());
 
-        Assert.AreEqual(0, cluster.Runtime().Partition(["node2"], ["node1"], oneWay: true));
-        Assert.HasCount(2, cluster.State!.Partitions);
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Partition, ["node2"], ["node1"], true));
+        Assert.HasCount(2, cluster.State!.Faults);
         Assert.AreEqual(0, cluster.Runtime().Heal("node3"));
-        Assert.AreEqual("node2", cluster.State!.Partitions.Single().Nodes.Single(), "only the faults that involve node3");
+        Assert.AreEqual("node2", cluster.State!.Faults.Single().Nodes.Single(), "only the faults that involve node3");
         Assert.AreEqual(0, cluster.Runtime().Heal(null));
-        Assert.IsEmpty(cluster.State!.Partitions);
+        Assert.IsEmpty(cluster.State!.Faults);
         Assert.DoesNotContain("drop", File.ReadAllText(cluster.Host.Commands.Last().Split(' ')[^1]));
 
         // A new sandbox has a network of its own: no faults.
-        Assert.AreEqual(0, cluster.Runtime().Partition(["node1"], [], oneWay: false));
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Partition, ["node1"], [], false));
         cluster.Runtime().Down(CancellationToken.None);
         Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
-        Assert.IsEmpty(cluster.State!.Partitions);
+        Assert.IsEmpty(cluster.State!.Faults);
         Assert.IsEmpty(cluster.Runtime().Status().Faults);
     }
 
@@ -90,10 +118,13 @@ public sealed class NetworkFaultTests
             Assert.AreEqual(ErrorCodes.InvalidFault, e.Diagnostics.Single().Code);
             return e.Diagnostics.Single().Message;
         }
-        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node9"], [], false)), "no node node9");
-        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node1"], ["node1"], false)), "both sides");
-        StringAssert.Contains(Error(() => cluster.Runtime().Partition(["node1", "node2", "node3"], [], false)), "cuts nothing");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node9"], [], false)), "no node node9");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node1"], ["node1"], false)), "both sides");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node1", "node2", "node3"], [], false)), "touches nothing");
         StringAssert.Contains(Error(() => cluster.Runtime().Heal("node9")), "no node node9");
-        Assert.IsEmpty(cluster.State!.Partitions, "nothing applied");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 0)), "from 1 to 100");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 101)), "from 1 to 100");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Rate, ["node1"], [], false, 4)), "at least 8 kbit/s");
+        Assert.IsEmpty(cluster.State!.Faults, "nothing applied");
     }
 }

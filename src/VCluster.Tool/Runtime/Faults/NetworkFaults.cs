@@ -8,18 +8,45 @@ using VCluster.Tool.Runtime.Resources;
 namespace VCluster.Tool.Runtime.Faults;
 
 /// <summary>
-/// A cut between nodes: what <see cref="Nodes"/> and <see cref="From"/> send each other is lost
-/// (with <see cref="OneWay"/>, only what <see cref="From"/> sends to <see cref="Nodes"/>).
+/// One fault on the traffic between <see cref="Nodes"/> and <see cref="From"/>, both ways (with
+/// <see cref="OneWay"/>, only what <see cref="From"/> sends to <see cref="Nodes"/>):
+/// <see cref="Partition"/> loses all of it, <see cref="Loss"/> <see cref="Amount"/> percent of
+/// its packets, <see cref="Rate"/> what exceeds <see cref="Amount"/> kbit/s each way,
+/// <see cref="Reset"/> answers every TCP packet with a reset.
 /// </summary>
-public sealed record NetworkPartition(List<string> Nodes, List<string> From, bool OneWay)
+public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> From, bool OneWay, int Amount = 0)
 {
-    public string Kind => "partition";
+    public const string Partition = "partition";
+    public const string Loss = "loss";
+    public const string Rate = "rate";
+    public const string Reset = "reset";
 
     public bool Involves(string node) => Nodes.Contains(node) || From.Contains(node);
 
-    public string Describe() => OneWay
-        ? $"partition: what {Names(From)} send to {string.Join(", ", Nodes)} is lost (one way)"
-        : $"partition: {string.Join(", ", Nodes)} cut off from {Names(From)}";
+    public string Describe()
+    {
+        var what = Kind switch
+        {
+            Loss => $"loss {Amount}%",
+            Rate => $"rate {Amount} kbit/s",
+            Reset => "reset",
+            _ => "partition",
+        };
+        var between = OneWay
+            ? $"what {Names(From)} send{(From.Count == 1 ? "s" : "")} to {string.Join(", ", Nodes)} (one way)"
+            : Kind == Partition ? $"{string.Join(", ", Nodes)} cut off from {Names(From)}" : $"between {string.Join(", ", Nodes)} and {Names(From)}";
+        return $"{what}: {between}";
+    }
+
+    /// <summary>The nft statement that ends each matching packet's way.</summary>
+    internal string Verdict => Kind switch
+    {
+        Loss => $"numgen random mod 100 < {Amount} drop",
+        // A token bucket per rule: each way of the fault gets the rate, as a link would.
+        Rate => $"limit rate over {Math.Max(1, Amount / 8)} kbytes/second drop",
+        Reset => "meta l4proto tcp reject with tcp reset",
+        _ => "drop",
+    };
 
     private static string Names(List<string> nodes) => nodes.Count > 6 ? $"{string.Join(", ", nodes.Take(5))} and {nodes.Count - 5} more" : string.Join(", ", nodes);
 }
@@ -28,49 +55,65 @@ public sealed record NetworkPartition(List<string> Nodes, List<string> From, boo
 /// Network faults between nodes, made in the sandbox's own network namespace (never the
 /// machine's) with one nftables table that is replaced whole at each change. Every node's
 /// connections leave from its own address (Native/source-address.c), so a rule on address
-/// pairs cuts exactly the nodes named; each partition is one rule (two, both ways) on two
-/// address sets, whatever the number of nodes. The faults last as long as the sandbox: the
+/// pairs cuts exactly the nodes named; each fault is one rule a direction on two address sets,
+/// whatever the number of nodes. The faults last as long as the sandbox: the
 /// run-time state records them, and a new sandbox (down and up, or after it died) has none.
 /// </summary>
 public sealed class NetworkFaults(ClusterSession session)
 {
     public const string Table = "vcluster_faults";
 
-    /// <summary>A partition of <paramref name="nodes"/> from <paramref name="from"/> (empty: every other node), validated.</summary>
-    public NetworkPartition Partition(IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay)
+    /// <summary>A fault between <paramref name="nodes"/> and <paramref name="from"/> (empty: every other node), validated.</summary>
+    public NetworkFault Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0)
     {
+        if (kind == NetworkFault.Loss && amount is < 1 or > 100)
+            throw Invalid($"loss is a percentage of packets from 1 to 100, not {amount}");
+        if (kind == NetworkFault.Rate && amount < 8)
+            throw Invalid($"a rate is at least 8 kbit/s, not {amount}");
         var known = session.Manifest.Nodes.Select(n => n.Name).ToList();
         var unknown = nodes.Concat(from).Where(n => !known.Contains(n)).Distinct().ToList();
         if (unknown.Count > 0)
             throw Invalid($"no node {string.Join(", ", unknown)} in cluster '{session.Manifest.Name}' (its nodes: {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", ..." : "")})");
         if (nodes.Count == 0)
-            throw Invalid("name the nodes to cut off: dotnet vcluster fault partition NODE... [--from NODE...]");
+            throw Invalid($"name the nodes: dotnet vcluster fault {kind} NODE... [--from NODE...]");
         var both = nodes.Intersect(from).ToList();
         if (both.Count > 0)
-            throw Invalid($"{string.Join(", ", both)} cannot be on both sides of a partition");
+            throw Invalid($"{string.Join(", ", both)} cannot be on both sides of a fault");
         var others = from.Count > 0 ? from.Distinct().ToList() : known.Except(nodes).ToList();
         if (others.Count == 0)
-            throw Invalid("a partition of every node from none cuts nothing: leave some nodes out, or name them with --from");
-        return new NetworkPartition(nodes.Distinct().ToList(), others, oneWay);
+            throw Invalid($"a {kind} between every node and none touches nothing: leave some nodes out, or name them with --from");
+        return new NetworkFault(kind, nodes.Distinct().ToList(), others, oneWay, amount);
     }
 
-    /// <summary>Makes the sandbox's rules those of <paramref name="partitions"/> (none: every fault healed).</summary>
-    public void Apply(RuntimeState state, IReadOnlyList<NetworkPartition> partitions)
+    /// <summary>
+    /// Makes the sandbox's rules those of <paramref name="faults"/> (none: every fault healed);
+    /// the open TCP connections of <paramref name="reset"/>'s nodes are ended at once.
+    /// </summary>
+    public void Apply(RuntimeState state, IReadOnlyList<NetworkFault> faults, NetworkFault? reset = null)
     {
         var file = Path.Combine(session.Manifest.Sandbox.StateDir, "run", "faults.nft");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         var master = session.Roles().Master;
-        File.WriteAllText(file, Ruleset(partitions, node => Addresses(node, master)));
-        // The machine's nft in the sandbox's user and network namespaces only: the sandbox's
-        // /usr may be another release's, and its mount namespace is not needed.
-        var result = session.Host.Run(["nsenter", "--preserve-credentials", "--user", "--net", "--target", state.SandboxPid.ToString(CultureInfo.InvariantCulture), "--", "nft", "-f", file],
-            new RunOptions(TimeSpan.FromSeconds(30)));
+        File.WriteAllText(file, Ruleset(faults, node => Addresses(node, master)));
+        var result = session.Host.Run(InNetwork(state, ["nft", "-f", file]), new RunOptions(TimeSpan.FromSeconds(30)));
         if (!result.Succeeded)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.FaultFailed,
                 $"nft could not set the faults in the sandbox of cluster '{session.Manifest.Name}': {result.Tail(3)} (rules: {file}; nft is in Debian's nftables package)"));
-        state.Partitions = [.. partitions];
+        state.Faults = [.. faults];
         state.Save(session.Manifest.Root);
+        // Packets of open connections meet the reset rule only when they flow; ss ends them now
+        // (the kernel's sock_destroy, allowed to the network namespace's root).
+        if (reset is not null)
+            foreach (var address in reset.Nodes.SelectMany(n => Addresses(n, master)))
+                session.Host.Run(InNetwork(state, ["ss", "--kill", "--tcp", "state", "established", "(", "src", address, "or", "dst", address, ")"]), new RunOptions(TimeSpan.FromSeconds(30)));
     }
+
+    /// <summary>
+    /// The machine's program in the sandbox's user and network namespaces only: the sandbox's
+    /// /usr may be another release's, and its mount namespace is not needed.
+    /// </summary>
+    private static IReadOnlyList<string> InNetwork(RuntimeState state, IReadOnlyList<string> command) =>
+        ["nsenter", "--preserve-credentials", "--user", "--net", "--target", state.SandboxPid.ToString(CultureInfo.InvariantCulture), "--", .. command];
 
     /// <summary>The node's addresses: its own, and the cluster's address while it is the master.</summary>
     private IEnumerable<string> Addresses(string node, string master)
@@ -81,27 +124,27 @@ public sealed class NetworkFaults(ClusterSession session)
     }
 
     /// <summary>
-    /// The nftables script for <paramref name="partitions"/>: the table is created (so that the
+    /// The nftables script for <paramref name="faults"/>: the table is created (so that the
     /// delete never fails), deleted and made again in one transaction.
     /// </summary>
-    public static string Ruleset(IReadOnlyList<NetworkPartition> partitions, Func<string, IEnumerable<string>> addressesOf)
+    public static string Ruleset(IReadOnlyList<NetworkFault> faults, Func<string, IEnumerable<string>> addressesOf)
     {
         var text = new StringBuilder();
         text.Append("table inet ").Append(Table).Append('\n');
         text.Append("delete table inet ").Append(Table).Append('\n');
         text.Append("table inet ").Append(Table).Append(" {\n");
-        for (var i = 0; i < partitions.Count; i++)
+        for (var i = 0; i < faults.Count; i++)
         {
-            Set(text, $"cut{i}", partitions[i].Nodes.SelectMany(addressesOf));
-            Set(text, $"from{i}", partitions[i].From.SelectMany(addressesOf));
+            Set(text, $"cut{i}", faults[i].Nodes.SelectMany(addressesOf));
+            Set(text, $"from{i}", faults[i].From.SelectMany(addressesOf));
         }
         // Output: between two addresses of one namespace every packet goes out through lo.
         text.Append("  chain output {\n    type filter hook output priority 0; policy accept;\n");
-        for (var i = 0; i < partitions.Count; i++)
+        for (var i = 0; i < faults.Count; i++)
         {
-            text.Append($"    ip saddr @from{i} ip daddr @cut{i} drop\n");
-            if (!partitions[i].OneWay)
-                text.Append($"    ip saddr @cut{i} ip daddr @from{i} drop\n");
+            text.Append($"    ip saddr @from{i} ip daddr @cut{i} {faults[i].Verdict}\n");
+            if (!faults[i].OneWay)
+                text.Append($"    ip saddr @cut{i} ip daddr @from{i} {faults[i].Verdict}\n");
         }
         text.Append("  }\n}\n");
         return text.ToString();
