@@ -129,45 +129,14 @@ public static partial class GanetiRelease
 
     private static int Run(IReadOnlyList<string> command, string folder, string log, CancellationToken cancellation)
     {
-        var start = new ProcessStartInfo(command[0])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in command.Skip(1))
-            start.ArgumentList.Add(argument);
-        using var writer = new StreamWriter(log, append: false) { AutoFlush = true };
-        var gate = new object();
-        void Collect(string? line)
-        {
-            if (line is not null)
-                lock (gate)
-                    writer.WriteLine(line);
-        }
-        Process process;
         try
         {
-            process = Process.Start(start)!;
+            return StepProcess.Run(command, folder, log, cancellation).ExitCode;
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Collect($"cannot run {command[0]}: {e.Message}");
+            File.WriteAllText(log, $"cannot run {command[0]}: {e.Message}\n");
             return 127;
-        }
-        using (process)
-        using (cancellation.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
-        {
-            process.StandardInput.Close();
-            process.OutputDataReceived += (_, e) => Collect(e.Data);
-            process.ErrorDataReceived += (_, e) => Collect(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            process.WaitForExit();
-            cancellation.ThrowIfCancellationRequested();
-            return process.ExitCode;
         }
     }
 

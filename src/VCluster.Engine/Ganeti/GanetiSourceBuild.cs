@@ -268,59 +268,15 @@ public static class GanetiSourceBuild
             // A program of the tree ("./configure") by its full path: Process.Start resolves a
             // relative one against this process's folder, not WorkingDirectory.
             var file = command[0].StartsWith("./", StringComparison.Ordinal) ? Path.Combine(tree, command[0][2..]) : command[0];
-            var start = new ProcessStartInfo(file)
-            {
-                WorkingDirectory = tree,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in command.Skip(1))
-                start.ArgumentList.Add(argument);
-            if (environment is not null)
-                foreach (var (name, value) in environment)
-                    start.Environment[name] = value;
-            // A make run from inside another make (MSBuild under make) must not join its jobserver.
-            start.Environment.Remove("MAKEFLAGS");
-            start.Environment.Remove("MFLAGS");
-            start.Environment.Remove("MAKELEVEL");
-            using var writer = log is null ? null : new StreamWriter(log, append: false) { AutoFlush = true };
-            var output = new System.Text.StringBuilder();
-            var gate = new object();
-            void Collect(string? line)
-            {
-                if (line is null)
-                    return;
-                lock (gate)
-                {
-                    if (writer is null)
-                        output.AppendLine(line);
-                    else
-                        writer.WriteLine(line);
-                }
-            }
-            Process process;
             try
             {
-                process = Process.Start(start)!;
+                // A make run from inside another make (MSBuild under make) must not join its jobserver.
+                return StepProcess.Run([file, .. command.Skip(1)], tree, log, cancellation, environment, ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"]);
             }
             catch (System.ComponentModel.Win32Exception e)
             {
                 throw Error(ErrorCodes.GanetiBuildDependencyMissing,
                     $"cannot run '{command[0]}' in '{tree}': {e.Message}. Install Ganeti's build dependencies with: sudo apt-get build-dep ganeti", null);
-            }
-            using (process)
-            using (cancellation.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
-            {
-                process.StandardInput.Close();
-                process.OutputDataReceived += (_, e) => Collect(e.Data);
-                process.ErrorDataReceived += (_, e) => Collect(e.Data);
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
-                process.WaitForExit();
-                cancellation.ThrowIfCancellationRequested();
-                return (process.ExitCode, output.ToString());
             }
         }
     }
