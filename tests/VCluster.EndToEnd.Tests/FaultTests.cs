@@ -17,16 +17,7 @@ public sealed class FaultTests
     [Timeout(1_200_000, CooperativeCancellation = true)]
     public void APartitionedNodeIsWhatGanetiSeesCutOffUntilHealed()
     {
-        var repo = NewRepository("""
-            <Project Sdk="VCluster.Sdk">
-              <PropertyGroup>
-                <VClusterNodeCount>3</VClusterNodeCount>
-                <VClusterRpcConnectTimeout>5</VClusterRpcConnectTimeout>
-              </PropertyGroup>
-            </Project>
-            """);
-        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
-        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        var repo = UpCluster(nodes: 3);
         try
         {
             var nodes = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".vcluster/cluster/vcluster.json")))!["nodes"]!.AsArray();
@@ -93,16 +84,7 @@ public sealed class FaultTests
     [Timeout(1_200_000, CooperativeCancellation = true)]
     public void LossRateAndResetActOnTheNodesTraffic()
     {
-        var repo = NewRepository("""
-            <Project Sdk="VCluster.Sdk">
-              <PropertyGroup>
-                <VClusterNodeCount>2</VClusterNodeCount>
-                <VClusterRpcConnectTimeout>5</VClusterRpcConnectTimeout>
-              </PropertyGroup>
-            </Project>
-            """);
-        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
-        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        var repo = UpCluster(nodes: 2);
         try
         {
             var nodes = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".vcluster/cluster/vcluster.json")))!["nodes"]!.AsArray();
@@ -154,5 +136,21 @@ public sealed class FaultTests
         {
             Tool(repo, "down");
         }
+    }
+
+    /// <summary>A cluster with Ganeti's own 5-s RPC connect timeout, so that RPCs to a cut node give up as soon as on machines.</summary>
+    private static string UpCluster(int nodes)
+    {
+        var repo = NewRepository($"""
+            <Project Sdk="VCluster.Sdk">
+              <PropertyGroup>
+                <VClusterNodeCount>{nodes}</VClusterNodeCount>
+                <VClusterRpcConnectTimeout>5</VClusterRpcConnectTimeout>
+              </PropertyGroup>
+            </Project>
+            """);
+        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        return repo;
     }
 }
