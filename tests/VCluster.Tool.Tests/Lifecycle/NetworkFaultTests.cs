@@ -46,8 +46,8 @@ public sealed class NetworkFaultTests
             new NetworkFault(NetworkFault.Reset, ["node2"], ["node1"], false),
         ], Of);
         StringAssert.Contains(rules, "ip saddr @from0 ip daddr @cut0 numgen random mod 100 < 30 drop\n    ip saddr @cut0 ip daddr @from0 numgen random mod 100 < 30 drop\n");
-        StringAssert.Contains(rules, "ip saddr @from1 ip daddr @cut1 limit rate over 100 kbytes/second drop\n    ip saddr @from2");
-        StringAssert.Contains(rules, "ip saddr @cut2 ip daddr @from2 meta l4proto tcp reject with tcp reset\n");
+        StringAssert.Contains(rules, "ip saddr @from1 ip daddr @cut1 limit rate over 100 kbytes/second burst 64 kbytes drop\n    ip saddr @from2");
+        StringAssert.Contains(rules, "ip saddr @cut2 ip daddr @from2 meta l4proto tcp tcp flags & rst == 0 reject with tcp reset\n");
         Assert.AreEqual("loss 30%: between node2 and node1", new NetworkFault(NetworkFault.Loss, ["node2"], ["node1"], false, 30).Describe());
         Assert.AreEqual("rate 800 kbit/s: what node1 sends to node2 (one way)", new NetworkFault(NetworkFault.Rate, ["node2"], ["node1"], true, 800).Describe());
     }

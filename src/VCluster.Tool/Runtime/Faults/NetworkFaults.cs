@@ -42,9 +42,13 @@ public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> 
     internal string Verdict => Kind switch
     {
         Loss => $"numgen random mod 100 < {Amount} drop",
-        // A token bucket per rule: each way of the fault gets the rate, as a link would.
-        Rate => $"limit rate over {Math.Max(1, Amount / 8)} kbytes/second drop",
-        Reset => "meta l4proto tcp reject with tcp reset",
+        // A token bucket per rule: each way of the fault gets the rate, as a link would. Its
+        // burst holds one packet of the loopback device every pair of nodes goes through (MTU
+        // 64 KiB): a smaller bucket would never pass a full TCP segment, and the link would stall.
+        Rate => $"limit rate over {Math.Max(1, Amount / 8)} kbytes/second burst 64 kbytes drop",
+        // Not resets themselves: the reset the kernel answers with goes out through this
+        // chain too, and the reverse rule would swallow it (a connect then timed out).
+        Reset => "meta l4proto tcp tcp flags & rst == 0 reject with tcp reset",
         _ => "drop",
     };
 
