@@ -55,4 +55,5 @@ public static class ErrorCodes
     public const string GanetiReleaseFailed = "VCS0050";
     public const string InvalidFault = "VCS0051";
     public const string FaultFailed = "VCS0052";
+    public const string FailoverFailed = "VCS0053";
 }

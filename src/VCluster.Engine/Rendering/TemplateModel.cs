@@ -40,6 +40,7 @@ public sealed class TemplateModel
             ["state_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.StateDir),
             // The run-time files the generated scripts read (the tool writes them).
             ["stopped_nodes_file"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.StoppedNodes),
+            ["clock_skew_dir"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.ClockSkewDir),
             ["watcher_passes_file"] = ClusterRootLayout.On(plan.SandboxRoot, ClusterRootLayout.WatcherPasses),
             ["host_sandbox_pid_file"] = ClusterRootLayout.On(plan.Root, ClusterRootLayout.SandboxPid),
             ["host_root"] = plan.Root,

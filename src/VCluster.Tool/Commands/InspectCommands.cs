@@ -40,6 +40,8 @@ public sealed class StatusCommand : ClusterCommand
             console.WriteLine($"  ... and {status.Problems.Count - ShownProblems} more problems (--json lists them all)");
         foreach (var fault in status.Faults)
             console.WriteLine($"  fault: {fault.Describe()}  ('dotnet vcluster fault heal' ends it)");
+        foreach (var (node, seconds) in status.ClockSkews)
+            console.WriteLine($"  fault: {VCluster.Tool.Runtime.Faults.ClockSkews.Describe(node, seconds)}  ('dotnet vcluster fault heal' ends it)");
         var rapi = status.Rapi;
         console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {ClusterStatusReader.Json(rapi.State)}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
         var needed = status.Nodes.SelectMany(n => n.Daemons).Where(d => d.State != ResourceState.NotNeeded).ToList();

@@ -98,8 +98,21 @@ public sealed class StartNodeCommand : NodeCommand
         runtime.StartNode(Node, cancellation);
 }
 
-[Command("fault", Description = "Faults between nodes, made in the sandbox's network: partition, loss, rate, reset, heal (docs/faults.md).")]
-[Subcommand(typeof(FaultPartitionCommand), typeof(FaultLossCommand), typeof(FaultRateCommand), typeof(FaultResetCommand), typeof(FaultHealCommand))]
+[Command("failover", Description = "Move the master with Ganeti's gnt-cluster master-failover, run on NODE (default: the first running master candidate); --no-voting after the master died.")]
+public sealed class FailoverCommand : MutatingCommand
+{
+    [Argument(0, "node", Description = "The new master: a master candidate that runs.")]
+    public string? Node { get; set; }
+
+    [Option("--no-voting", Description = "Without the nodes' agreement (Ganeti's --no-voting --yes-do-it): for a master that is down, as after kill-node.")]
+    public bool NoVoting { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Failover(Node, NoVoting, cancellation);
+}
+
+[Command("fault", Description = "Faults on purpose: partition, loss, rate and reset between nodes (in the sandbox's network), a node's clock skew, heal (docs/faults.md).")]
+[Subcommand(typeof(FaultPartitionCommand), typeof(FaultLossCommand), typeof(FaultRateCommand), typeof(FaultResetCommand), typeof(FaultSkewCommand), typeof(FaultHealCommand))]
 public sealed class FaultCommand
 {
     private int OnExecute(CommandLineApplication app)
@@ -119,6 +132,13 @@ public abstract class NetworkFaultCommand : MutatingCommand
     public bool OneWay { get; set; }
 }
 
+/// <summary>A fault on one node's traffic with the others (or --from).</summary>
+public abstract class NodeNetworkFaultCommand : NetworkFaultCommand
+{
+    [Argument(0, "node", Description = "The node.")]
+    public string Node { get; set; } = "";
+}
+
 [Command("partition", Description = "Cut nodes off from the others (or from --from): what they send each other is lost, as with a pulled cable.")]
 public sealed class FaultPartitionCommand : NetworkFaultCommand
 {
@@ -130,11 +150,8 @@ public sealed class FaultPartitionCommand : NetworkFaultCommand
 }
 
 [Command("loss", Description = "Lose a percentage of the packets between a node and the others (or --from), at random.")]
-public sealed class FaultLossCommand : NetworkFaultCommand
+public sealed class FaultLossCommand : NodeNetworkFaultCommand
 {
-    [Argument(0, "node", Description = "The node.")]
-    public string Node { get; set; } = "";
-
     [Argument(1, "percent", Description = "Percentage of packets lost, 1 to 100.")]
     public int Percent { get; set; }
 
@@ -143,11 +160,8 @@ public sealed class FaultLossCommand : NetworkFaultCommand
 }
 
 [Command("rate", Description = "Limit the traffic between a node and the others (or --from) to a rate, each way; what exceeds it is lost.")]
-public sealed class FaultRateCommand : NetworkFaultCommand
+public sealed class FaultRateCommand : NodeNetworkFaultCommand
 {
-    [Argument(0, "node", Description = "The node.")]
-    public string Node { get; set; } = "";
-
     [Argument(1, "kbit", Description = "kbit/s each way, at least 8.")]
     public int Kbit { get; set; }
 
@@ -156,21 +170,28 @@ public sealed class FaultRateCommand : NetworkFaultCommand
 }
 
 [Command("reset", Description = "Reset a node's TCP connections with the others (or --from): open ones at once, new ones as they start.")]
-public sealed class FaultResetCommand : NetworkFaultCommand
+public sealed class FaultResetCommand : NodeNetworkFaultCommand
 {
-    [Argument(0, "node", Description = "The node.")]
-    public string Node { get; set; } = "";
-
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
         runtime.Fault(NetworkFault.Reset, [Node], From, OneWay);
 }
 
-[Command("heal", Description = "End every fault, or those that involve a node.")]
+[Command("skew", Description = "Set a node's clock off by SECONDS (negative: behind), through Debian's libfaketime; the node's daemons restart to take it.")]
+public sealed class FaultSkewCommand : NodeCommand
+{
+    [Argument(1, "seconds", Description = "Seconds ahead (or behind, negative); Ganeti's verify reports more than 150 (ENODETIME).")]
+    public int Seconds { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Skew(Node, Seconds, cancellation);
+}
+
+[Command("heal", Description = "End every fault, or those that involve a node (a skewed node's daemons restart with its true clock).")]
 public sealed class FaultHealCommand : MutatingCommand
 {
     [Argument(0, "node", Description = "Heal only the faults that involve this node (default: all).")]
     public string? Node { get; set; }
 
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
-        runtime.Heal(Node);
+        runtime.Heal(Node, cancellation);
 }

@@ -29,17 +29,29 @@ public sealed record ClusterRoles(string Master, IReadOnlySet<string> Candidates
             _ => true,
         }).ToList();
 
-    /// <summary>The master Ganeti names (it moves on master-failover), else the declared one.</summary>
-    private static string MasterName(ClusterManifest manifest)
+    /// <summary>
+    /// The master most nodes' ssconf names (it moves on master-failover), else the declared one.
+    /// A vote, as Ganeti's own daemons take it: an old master that comes back after a failover
+    /// with --no-voting still names itself until the new master redistributes the files, and
+    /// must not be taken for the master again. A tie goes to the files written last.
+    /// </summary>
+    public static string MasterName(ClusterManifest manifest)
     {
-        foreach (var node in manifest.Nodes.OrderByDescending(n => n.Master))
+        var votes = new List<(string Name, DateTime Written)>();
+        foreach (var node in manifest.Nodes)
         {
-            var file = Path.Combine(node.Root, "var/lib/ganeti/ssconf_master_node");
-            if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } name && manifest.Nodes.Any(n => n.Name == name))
-                return name;
+            if (MasterNamedBy(node) is { } name && manifest.Nodes.Any(n => n.Name == name))
+                votes.Add((name, File.GetLastWriteTimeUtc(MasterFile(node))));
         }
-        return manifest.Master;
+        return votes.Count == 0 ? manifest.Master
+            : votes.GroupBy(v => v.Name).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(v => v.Written)).First().Key;
     }
+
+    /// <summary>The master <paramref name="node"/>'s own ssconf names, if it names one.</summary>
+    public static string? MasterNamedBy(ManifestNode node) =>
+        File.Exists(MasterFile(node)) && File.ReadAllText(MasterFile(node)).Trim() is { Length: > 0 } name ? name : null;
+
+    private static string MasterFile(ManifestNode node) => Path.Combine(node.Root, "var/lib/ganeti/ssconf_master_node");
 
     private static HashSet<string>? ReadList(string path) =>
         File.Exists(path)

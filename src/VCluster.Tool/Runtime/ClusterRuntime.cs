@@ -56,17 +56,25 @@ public sealed class ClusterRuntime
 
     public ClusterStatus Status() => new ClusterStatusReader(_session, _resources).Read();
 
-    /// <summary>stop-node (SIGTERM) or kill-node (SIGKILL): the node's every process; the cluster's cron leaves it alone until start-node.</summary>
+    /// <summary>
+    /// stop-node (SIGTERM) or kill-node (SIGKILL): the node's every process; the cluster's cron
+    /// leaves it alone until start-node. A killed master's machine takes the cluster IP down
+    /// with it, as on hardware: master-failover on another node then finds it free.
+    /// </summary>
     public int StopNode(string name, bool kill, CancellationToken cancellation)
     {
         var state = RequireRunning();
         var node = _resources.Node(name);
+        var wasMaster = _session.Roles().Master == node.Node.Name;
         StoppedNodes.Add(Manifest.Root, node.Node.Name); // no cron on a switched-off machine
         node.Stop(state, kill ? LinuxProcess.SigKill : LinuxProcess.SigTerm);
+        if (kill && wasMaster)
+            Sandbox.RemoveAddress(_session.Host, state.Sandbox, Manifest.ClusterAddress);
         _session.Progress.WriteLine(kill ? $"node {name}: every process killed (SIGKILL)" : $"node {name}: stopped");
         return 0;
     }
 
+    /// <summary>start-node: the node's daemons for its role; an old master back after a failover gets the cluster's files.</summary>
     public int StartNode(string name, CancellationToken cancellation)
     {
         var state = RequireRunning();
@@ -74,11 +82,16 @@ public sealed class ClusterRuntime
         node.Ensure(state, cancellation);
         StoppedNodes.Remove(Manifest.Root, node.Node.Name);
         _session.Nodes(state).WaitReady(_session.ReadyTimeout, cancellation);
+        new MasterFailover(_session).RedistributeTo(state, node.Node, cancellation);
         ReadinessPhase.Track(_session, state);
         state.Save(Manifest.Root);
         _session.Progress.WriteLine($"node {name}: started");
         return 0;
     }
+
+    /// <summary><c>failover [NODE] [--no-voting]</c>: Ganeti's master-failover on a candidate (<see cref="MasterFailover"/>).</summary>
+    public int Failover(string? node, bool noVoting, CancellationToken cancellation) =>
+        new MasterFailover(_session).Run(RequireRunning(), node, noVoting, cancellation);
 
     public int Verify() => Commands.Verify();
 
@@ -93,16 +106,37 @@ public sealed class ClusterRuntime
         return 0;
     }
 
-    /// <summary><c>fault heal</c>: every fault, or those that involve <paramref name="node"/>.</summary>
-    public int Heal(string? node)
+    /// <summary><c>fault skew NODE SECONDS</c>: the node's clock that far off; its daemons restart to take it.</summary>
+    public int Skew(string node, int seconds, CancellationToken cancellation)
+    {
+        RequireRunning();
+        new Faults.ClockSkews(_session).Set(node, seconds);
+        Restart(node, cancellation);
+        _session.Progress.WriteLine(Faults.ClockSkews.Describe(node, seconds));
+        return 0;
+    }
+
+    /// <summary><c>fault heal</c>: every fault, or those that involve <paramref name="node"/>; skewed nodes restart with a true clock.</summary>
+    public int Heal(string? node, CancellationToken cancellation)
     {
         var state = RequireRunning();
-        if (node is not null && Manifest.Nodes.All(n => n.Name != node))
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.InvalidFault, $"no node {node} in cluster '{Manifest.Name}'"));
-        var healed = state.Faults.Where(p => node is null || p.Involves(node)).ToList();
-        new Faults.NetworkFaults(_session).Apply(state, state.Faults.Except(healed).ToList());
-        _session.Progress.WriteLine(healed.Count == 0 ? "no fault to heal" : $"healed {healed.Count} fault{(healed.Count == 1 ? "" : "s")}; in force: {state.Faults.Count}");
+        var healed = new Faults.NetworkFaults(_session).Heal(state, node);
+        var unskewed = new Faults.ClockSkews(_session).Clear(node);
+        foreach (var name in unskewed)
+            Restart(name, cancellation);
+        var count = healed.Count + unskewed.Count;
+        var left = state.Faults.Count + new Faults.ClockSkews(_session).Skewed().Count;
+        _session.Progress.WriteLine(count == 0 ? "no fault to heal" : $"healed {count} fault{(count == 1 ? "" : "s")}; in force: {left}");
         return 0;
+    }
+
+    /// <summary>A node's daemons stopped and started again (a running node only: a stopped one takes the change at start-node).</summary>
+    private void Restart(string node, CancellationToken cancellation)
+    {
+        if (StoppedNodes.Read(Manifest.Root).Contains(node))
+            return;
+        StopNode(node, kill: false, cancellation);
+        StartNode(node, cancellation);
     }
 
     public int Burnin(string template, int count, bool parallel, CancellationToken cancellation) => Commands.Burnin(template, count, parallel, cancellation);

@@ -16,7 +16,7 @@ public sealed record NodeStatus(string Name, string Address, bool Master, IReadO
 
 /// <summary>A cluster's state; when partial, <see cref="Problems"/> says what is missing ("up" completes it, "down" stops it).</summary>
 public sealed record ClusterStatus(string Name, string Root, ClusterState State, IReadOnlyList<string> Problems, int? SandboxPid,
-    IReadOnlyList<NodeStatus> Nodes, RapiStatus Rapi, IReadOnlyList<Faults.NetworkFault> Faults);
+    IReadOnlyList<NodeStatus> Nodes, RapiStatus Rapi, IReadOnlyList<Faults.NetworkFault> Faults, IReadOnlyDictionary<string, int> ClockSkews);
 
 /// <summary><c>status</c>: every resource probed, and what is missing named.</summary>
 public sealed class ClusterStatusReader(ClusterSession session, ClusterResources resources)
@@ -44,7 +44,7 @@ public sealed class ClusterStatusReader(ClusterSession session, ClusterResources
         }
         var clusterState = !running ? ClusterState.Down : problems.Count == 0 ? ClusterState.Up : ClusterState.Partial;
         return new ClusterStatus(manifest.Name, manifest.Root, clusterState, problems, running ? state!.SandboxPid : null, nodes, rapi,
-            running ? state!.Faults : []);
+            running ? state!.Faults : [], running ? new Faults.ClockSkews(session).Skewed() : new Dictionary<string, int>());
     }
 
     /// <summary>A state as status prints it ("not-needed").</summary>

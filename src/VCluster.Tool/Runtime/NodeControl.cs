@@ -110,13 +110,14 @@ public sealed class NodeControl(ClusterSession session, RuntimeState sandbox)
         }
     }
 
-    /// <summary>Daemons that should run but do not answer yet, with the reason.</summary>
+    /// <summary>Daemons that should run but do not answer yet, with the reason; a node stopped on purpose (stop-node, kill-node) runs none.</summary>
     public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady()
     {
         var listeners = Sandbox.Listeners(_host, sandbox.Sandbox);
         var roles = ClusterRoles.Read(manifest);
+        var stopped = StoppedNodes.Read(manifest.Root);
         var missing = new List<(ManifestNode, ManifestDaemon, string)>();
-        foreach (var node in manifest.Nodes)
+        foreach (var node in manifest.Nodes.Where(n => !stopped.Contains(n.Name)))
         {
             foreach (var daemon in roles.DaemonsOf(node))
             {

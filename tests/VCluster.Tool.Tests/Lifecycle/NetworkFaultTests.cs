@@ -93,9 +93,9 @@ public sealed class NetworkFaultTests
 
         Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Partition, ["node2"], ["node1"], true));
         Assert.HasCount(2, cluster.State!.Faults);
-        Assert.AreEqual(0, cluster.Runtime().Heal("node3"));
+        Assert.AreEqual(0, cluster.Runtime().Heal("node3", CancellationToken.None));
         Assert.AreEqual("node2", cluster.State!.Faults.Single().Nodes.Single(), "only the faults that involve node3");
-        Assert.AreEqual(0, cluster.Runtime().Heal(null));
+        Assert.AreEqual(0, cluster.Runtime().Heal(null, CancellationToken.None));
         Assert.IsEmpty(cluster.State!.Faults);
         Assert.DoesNotContain("drop", File.ReadAllText(cluster.Host.Commands.Last().Split(' ')[^1]));
 
@@ -121,7 +121,7 @@ public sealed class NetworkFaultTests
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node9"], [], false)), "no node node9");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node1"], ["node1"], false)), "both sides");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Partition, ["node1", "node2", "node3"], [], false)), "touches nothing");
-        StringAssert.Contains(Error(() => cluster.Runtime().Heal("node9")), "no node node9");
+        StringAssert.Contains(Error(() => cluster.Runtime().Heal("node9", CancellationToken.None)), "no node node9");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 0)), "from 1 to 100");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 101)), "from 1 to 100");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Rate, ["node1"], [], false, 4)), "at least 8 kbit/s");

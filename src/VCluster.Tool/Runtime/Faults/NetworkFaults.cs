@@ -74,10 +74,8 @@ public sealed class NetworkFaults(ClusterSession session)
             throw Invalid($"loss is a percentage of packets from 1 to 100, not {amount}");
         if (kind == NetworkFault.Rate && amount < 8)
             throw Invalid($"a rate is at least 8 kbit/s, not {amount}");
+        RequireNodes(session.Manifest, nodes.Concat(from));
         var known = session.Manifest.Nodes.Select(n => n.Name).ToList();
-        var unknown = nodes.Concat(from).Where(n => !known.Contains(n)).Distinct().ToList();
-        if (unknown.Count > 0)
-            throw Invalid($"no node {string.Join(", ", unknown)} in cluster '{session.Manifest.Name}' (its nodes: {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", ..." : "")})");
         if (nodes.Count == 0)
             throw Invalid($"name the nodes: dotnet vcluster fault {kind} NODE... [--from NODE...]");
         var both = nodes.Intersect(from).ToList();
@@ -87,6 +85,26 @@ public sealed class NetworkFaults(ClusterSession session)
         if (others.Count == 0)
             throw Invalid($"a {kind} between every node and none touches nothing: leave some nodes out, or name them with --from");
         return new NetworkFault(kind, nodes.Distinct().ToList(), others, oneWay, amount);
+    }
+
+    /// <summary>The error for names that are no node of the cluster.</summary>
+    public static void RequireNodes(ClusterManifest manifest, IEnumerable<string> names)
+    {
+        var known = manifest.Nodes.Select(n => n.Name).ToList();
+        var unknown = names.Where(n => !known.Contains(n)).Distinct().ToList();
+        if (unknown.Count > 0)
+            throw Invalid($"no node {string.Join(", ", unknown)} in cluster '{manifest.Name}' (its nodes: {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", ..." : "")})");
+    }
+
+    /// <summary>Ends the faults that involve <paramref name="node"/> (null: every fault); returns those ended.</summary>
+    public IReadOnlyList<NetworkFault> Heal(RuntimeState state, string? node)
+    {
+        if (node is not null)
+            RequireNodes(session.Manifest, [node]);
+        bool Healed(NetworkFault fault) => node is null || fault.Involves(node);
+        var healed = state.Faults.Where(Healed).ToList();
+        Apply(state, state.Faults.Where(f => !Healed(f)).ToList());
+        return healed;
     }
 
     /// <summary>
@@ -158,6 +176,6 @@ public sealed class NetworkFaults(ClusterSession session)
         text.Append("  set ").Append(name).Append(" { type ipv4_addr; elements = { ")
             .Append(string.Join(", ", addresses.Distinct())).Append(" } }\n");
 
-    private static VClusterException Invalid(string message) =>
+    internal static VClusterException Invalid(string message) =>
         new(new VClusterDiagnostic(ErrorCodes.InvalidFault, message));
 }

@@ -19,6 +19,7 @@ public sealed class SandboxPhase : IUpPhase
                 sandbox.Stop(dead);
             }
             up.Session.Step("starting the sandbox");
+            Faults.ClockSkews.ClearAll(up.Manifest.Root); // every fault ends with its sandbox
             var fresh = new RuntimeState();
             sandbox.Ensure(fresh, cancellation);
             up.State = fresh;

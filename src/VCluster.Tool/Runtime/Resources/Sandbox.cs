@@ -131,6 +131,15 @@ public sealed class Sandbox(ClusterManifest manifest, IProcessHost host) : IClus
         host.Run(Enter(holder, ["ip", "-o", "address", "show", "dev", "lo"]), new RunOptions(TimeSpan.FromSeconds(10)))
             .Output.Contains($" {address}/", StringComparison.Ordinal);
 
+    /// <summary>Takes <paramref name="address"/> off the sandbox's loopback device, if it is there.</summary>
+    public static void RemoveAddress(IProcessHost host, LinuxProcess holder, string address)
+    {
+        var line = host.Run(Enter(holder, ["ip", "-o", "address", "show", "dev", "lo"]), new RunOptions(TimeSpan.FromSeconds(10)))
+            .Output.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).FirstOrDefault(f => f.Length > 3 && f[3].StartsWith(address + "/", StringComparison.Ordinal));
+        if (line is not null)
+            host.Run(Enter(holder, ["ip", "address", "del", line[3], "dev", "lo"]), new RunOptions(TimeSpan.FromSeconds(10)));
+    }
+
     /// <summary>How long the setup script may take (400 nodes: a few seconds).</summary>
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromMinutes(2);
 
