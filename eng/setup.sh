@@ -10,6 +10,7 @@ packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop 
           iptables   # Ganeti's QA sets up its firewall rules on the master
           mmdebstrap uidmap   # another Debian release's Ganeti (VClusterGanetiRelease), made without root
           nftables            # network faults between nodes, in the sandbox's own network (dotnet vcluster fault)
+          libfaketime         # a node's clock skew (dotnet vcluster fault skew)
           curl python3-ganeti-rapi openssl)   # the last three: RAPI from the host and certificate checks in the tests
 # The native parts are built for both Linux architectures .NET and Debian share: the other
 # one's with Debian's cross compiler (src/VCluster.Engine/VCluster.Engine.csproj).

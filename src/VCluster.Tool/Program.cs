@@ -7,7 +7,7 @@ namespace VCluster.Tool;
 [Subcommand(typeof(GenerateCommand), typeof(UpCommand), typeof(DownCommand), typeof(StatusCommand), typeof(ExecCommand),
     typeof(ShellCommand), typeof(LogsCommand), typeof(StopNodeCommand), typeof(StartNodeCommand), typeof(KillNodeCommand),
     typeof(RestartCommand), typeof(DestroyCommand), typeof(VerifyCommand), typeof(BurninCommand), typeof(QaCommand), typeof(ReportCommand),
-    typeof(FailoverCommand), typeof(FaultCommand))]
+    typeof(CrashCommand), typeof(FailoverCommand), typeof(FaultCommand))]
 [VersionOptionFromMember("--version", MemberName = nameof(Version))]
 public sealed class Program
 {

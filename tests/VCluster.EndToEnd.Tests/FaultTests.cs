@@ -139,6 +139,51 @@ public sealed class FaultTests
         }
     }
 
+    /// <summary>
+    /// A node's clock ten minutes ahead: its processes, and only its, see it (libfaketime in
+    /// the node's preload); Ganeti's verify reports the node's time as on hardware (ENODETIME,
+    /// beyond its 150-s tolerance); after heal the node's daemons run with the true clock and
+    /// verify is clean.
+    /// </summary>
+    [TestMethod]
+    [Timeout(1_200_000, CooperativeCancellation = true)]
+    public void AClockSkewIsWhatVerifyReportsUntilHealed()
+    {
+        var repo = UpCluster(nodes: 3);
+        try
+        {
+            long Clock(string node) => long.Parse(Tool(repo, "exec", node, "--", "date", "+%s").Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var skew = ToolRaw(repo, "fault", "skew", "node3", "600");
+            Assert.AreEqual(0, skew.ExitCode, skew.ToString());
+            StringAssert.Contains(skew.Output, "skew: node3's clock 600 s ahead", skew.ToString());
+            StringAssert.Contains(Tool(repo, "status").Output, "fault: skew: node3's clock 600 s ahead");
+            // node3's clock, read between two readings of node1's (each a process of the tool).
+            void AssertAhead(long seconds)
+            {
+                var (before, node3, after) = (Clock("node1"), Clock("node3"), Clock("node1"));
+                Assert.IsTrue(node3 - seconds >= before - 1 && node3 - seconds <= after + 1, $"node1 {before}..{after}, node3 {node3}: not {seconds} s ahead");
+            }
+            AssertAhead(600);
+
+            var verify = Tool(repo, "verify");
+            Assert.AreNotEqual(0, verify.ExitCode, verify.ToString());
+            var errors = verify.Output.Split('\n').Where(l => l.Contains("ERROR:", StringComparison.Ordinal)).ToList();
+            Assert.HasCount(1, errors, verify.ToString());
+            StringAssert.Contains(errors[0], "ERROR:ENODETIME:node:node3:Node time diverges by at least", verify.ToString());
+
+            var heal = ToolRaw(repo, "fault", "heal", "node3");
+            Assert.AreEqual(0, heal.ExitCode, heal.ToString());
+            AssertAhead(0);
+            var clean = Tool(repo, "verify");
+            Assert.AreEqual(0, clean.ExitCode, clean.ToString());
+            Assert.DoesNotContain("fault:", Tool(repo, "status").Output);
+        }
+        finally
+        {
+            Tool(repo, "down");
+        }
+    }
+
     /// <summary>A cluster with Ganeti's own 5-s RPC connect timeout, so that RPCs to a cut node give up as soon as on machines.</summary>
     private static string UpCluster(int nodes)
     {

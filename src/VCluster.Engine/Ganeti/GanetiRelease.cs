@@ -28,7 +28,7 @@ public static partial class GanetiRelease
     /// the nodes run from <c>/usr</c> (eng/setup.sh installs the same on the machine).
     /// </summary>
     public static readonly IReadOnlyList<string> Packages =
-        ["ganeti", "ganeti-os-noop", "libnss-wrapper", "libeatmydata1", "socat", "dnsmasq-base", "iproute2", "procps", "util-linux", "openssh-client", "openssl"];
+        ["ganeti", "ganeti-os-noop", "libnss-wrapper", "libeatmydata1", "socat", "dnsmasq-base", "iproute2", "procps", "util-linux", "openssh-client", "openssl", "libfaketime"];
 
     /// <summary>Debian's mirror, as mmdebstrap names it by default.</summary>
     public const string DefaultMirror = "http://deb.debian.org/debian";

@@ -98,6 +98,12 @@ public sealed class StartNodeCommand : NodeCommand
         runtime.StartNode(Node, cancellation);
 }
 
+[Command("crash", Description = "Kill every process of the cluster at once (SIGKILL of its sandbox), as a power cut would; 'up' brings it back.")]
+public sealed class CrashCommand : MutatingCommand
+{
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) => runtime.Crash();
+}
+
 [Command("failover", Description = "Move the master with Ganeti's gnt-cluster master-failover, run on NODE (default: the first running master candidate); --no-voting after the master died.")]
 public sealed class FailoverCommand : MutatingCommand
 {

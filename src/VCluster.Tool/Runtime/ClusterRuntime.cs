@@ -74,6 +74,19 @@ public sealed class ClusterRuntime
         return 0;
     }
 
+    /// <summary>
+    /// <c>crash</c>: every process of the cluster killed at once (SIGKILL of the sandbox and all
+    /// in it), as a power cut of every machine: what was on disk stays, nothing gets to clean
+    /// up. The next up resumes the cluster; Ganeti's own recovery does the rest (docs/faults.md).
+    /// </summary>
+    public int Crash()
+    {
+        var state = RequireRunning();
+        _resources.Sandbox.Stop(state);
+        _session.Progress.WriteLine($"cluster '{Manifest.Name}': every process killed at once (SIGKILL), as in a power cut; 'dotnet vcluster up' brings it back");
+        return 0;
+    }
+
     /// <summary>start-node: the node's daemons for its role; an old master back after a failover gets the cluster's files.</summary>
     public int StartNode(string name, CancellationToken cancellation)
     {

@@ -225,6 +225,26 @@ public sealed class LifecycleTests
         Assert.AreEqual(ClusterState.Up, cluster.Runtime().Status().State);
     }
 
+    /// <summary>crash: the sandbox and all in it killed at once, the run-time state kept for the next up to resume from.</summary>
+    [TestMethod]
+    public void CrashKillsEverythingAtOnceAndUpResumes()
+    {
+        using var cluster = new TestCluster();
+        cluster.Runtime().Up(CancellationToken.None);
+        var old = cluster.State!;
+        cluster.Host.Signals.Clear();
+
+        Assert.AreEqual(0, cluster.Runtime().Crash());
+
+        Assert.IsTrue(cluster.Host.Signals.All(s => s.StartsWith("SIGKILL ", StringComparison.Ordinal)), string.Join(", ", cluster.Host.Signals));
+        Assert.IsTrue(cluster.Host.Signals.Any(), "the sandbox was killed");
+        Assert.IsFalse(cluster.Host.IsRunning(old.Sandbox));
+        Assert.AreEqual(ClusterState.Down, cluster.Runtime().Status().State);
+        Assert.AreEqual(old.SandboxPid, cluster.State!.SandboxPid, "the state stays for up to resume from");
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        Assert.AreEqual(ClusterState.Up, cluster.Runtime().Status().State);
+    }
+
     [TestMethod]
     public void DownStopsEveryProcessAndForgetsTheRunTimeState()
     {
