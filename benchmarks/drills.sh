@@ -58,7 +58,8 @@ failed=0; jobs=()
 for round in $(seq 1 "$midjob"); do
   rm -f "$work/c/os/hold/started"
   job=$(run "$(master)" -- gnt-instance add --submit -t file --disk 0:size=1G --no-nics -o hold+default -H fake \
-        --no-name-check --no-ip-check -n node3 "held$round" | sed -n 's/.*JobID: \([0-9]*\).*/\1/p')
+        --no-name-check --no-ip-check -n node3 "held$round" 2>&1 | sed -n 's/.*JobID: \([0-9]*\).*/\1/p')
+  [ -n "$job" ] || { echo "crash mid-job $round: no job id"; exit 1; }
   jobs+=("$job")
   until [ -e "$work/c/os/hold/started" ]; do sleep 0.2; done
   $tool crash $m >/dev/null

@@ -136,6 +136,15 @@ public static class OrdinaryUser
         return dir;
     }
 
+    /// <summary>A new repository with <paramref name="projectXml"/>, its cluster brought up by the user's build (`dotnet build -t:VClusterUp`).</summary>
+    public static string UpRepository(string projectXml)
+    {
+        var repo = NewRepository(projectXml);
+        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"]);
+        Assert.AreEqual(0, up.ExitCode, up.ToString());
+        return repo;
+    }
+
     /// <summary>The tool as the SDK package ships it (restored by the first build).</summary>
     public static string ToolDll => Directory.GetFiles(Path.Combine(PackageCache, "vcluster.sdk"), "dotnet-vcluster.dll", SearchOption.AllDirectories).Single();
 
