@@ -110,14 +110,13 @@ public sealed class NodeControl(ClusterSession session, RuntimeState sandbox)
         }
     }
 
-    /// <summary>Daemons that should run but do not answer yet, with the reason; a node stopped on purpose (stop-node, kill-node) runs none.</summary>
-    public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady()
+    /// <summary>Daemons that should run but do not answer yet, with the reason; those of <paramref name="skipped"/> nodes left out.</summary>
+    public List<(ManifestNode Node, ManifestDaemon Daemon, string Why)> NotReady(IReadOnlyCollection<string>? skipped = null)
     {
         var listeners = Sandbox.Listeners(_host, sandbox.Sandbox);
         var roles = ClusterRoles.Read(manifest);
-        var stopped = StoppedNodes.Read(manifest.Root);
         var missing = new List<(ManifestNode, ManifestDaemon, string)>();
-        foreach (var node in manifest.Nodes.Where(n => !stopped.Contains(n.Name)))
+        foreach (var node in manifest.Nodes.Where(n => skipped is null || !skipped.Contains(n.Name)))
         {
             foreach (var daemon in roles.DaemonsOf(node))
             {
@@ -128,12 +127,16 @@ public sealed class NodeControl(ClusterSession session, RuntimeState sandbox)
         return missing;
     }
 
-    /// <summary>Waits until every daemon the cluster's roles call for answers.</summary>
+    /// <summary>
+    /// Waits until every daemon the cluster's roles call for answers, but on nodes stopped on
+    /// purpose (stop-node, kill-node: up clears the list first), which run none.
+    /// </summary>
     public void WaitReady(TimeSpan timeout, CancellationToken cancellation)
     {
         Step("waiting for every daemon to answer");
-        var missing = NotReady();
-        if (!Wait.Until(() => (missing = NotReady()).Count == 0, timeout, cancellation, session.Poll(TimeSpan.FromMilliseconds(250))))
+        var stopped = StoppedNodes.Read(manifest.Root);
+        var missing = NotReady(stopped);
+        if (!Wait.Until(() => (missing = NotReady(stopped)).Count == 0, timeout, cancellation, session.Poll(TimeSpan.FromMilliseconds(250))))
         {
             throw new VClusterException(missing.Take(10).Select(m => new VClusterDiagnostic(ErrorCodes.DaemonFailed,
                 $"node {m.Node.Name}: {m.Daemon.Name} is not ready after {timeout.TotalSeconds:F0} s ({m.Why}){LogTail(m.Daemon)}")).ToList());

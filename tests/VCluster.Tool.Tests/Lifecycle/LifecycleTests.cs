@@ -204,6 +204,13 @@ public sealed class LifecycleTests
             cluster.Host.Signals.ToArray());
         Assert.IsFalse(cluster.Host.IsRunning(worker));
         CollectionAssert.AreEqual(new[] { "node3" }, StoppedNodes.Read(cluster.Root).ToArray());
+
+        // up brings the node back: a node switched off is not "already up".
+        Assert.AreEqual(ClusterState.Partial, cluster.Runtime().Status().State);
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        Assert.DoesNotContain("already up", cluster.Progress.ToString());
+        Assert.AreEqual(ClusterState.Up, cluster.Runtime().Status().State);
+        Assert.IsEmpty(StoppedNodes.Read(cluster.Root));
     }
 
     /// <summary>A sandbox killed behind the tool's back (a reboot): up starts a new one, after stopping the forwarder that relayed into the old.</summary>
