@@ -96,13 +96,15 @@ public sealed class CrashTests
               </PropertyGroup>
             </Project>
             """);
-        // Job control (set -m): a background job of a script would otherwise ignore SIGINT.
-        Run Interrupted(string command, string after) => As(repo, ["bash", "-c",
-            $"set -m; {command} > interrupted.log 2>&1 & until grep -q '{after}' interrupted.log; do kill -0 $! 2>/dev/null || break; sleep 0.1; done; " +
+        // Interrupted once the sandbox runs (its pid file: up writes it before init or resume,
+        // which take seconds more): a file, not the output, which MSBuild holds back until
+        // its Exec ends. Job control (set -m): a script's background job ignores SIGINT.
+        var pidFile = Path.Combine(repo, ".vcluster/cluster/.state/run/sandbox.pid");
+        Run Interrupted(string command) => As(repo, ["bash", "-c",
+            $"set -m; {command} > interrupted.log 2>&1 & until [ -s '{pidFile}' ]; do kill -0 $! 2>/dev/null || break; sleep 0.1; done; " +
             "kill -INT -$!; wait $!; echo \"exit $?\"; cat interrupted.log"]);
 
-        var build = Interrupted("dotnet build -t:VClusterUp -nodeReuse:false", "starting the sandbox");
-        StringAssert.Contains(build.Output, "starting the sandbox", build.ToString());
+        var build = Interrupted("dotnet build -t:VClusterUp -nodeReuse:false");
         Assert.DoesNotContain("exit 0\n", build.Output, $"interrupted before the end: {build}");
         Assert.DoesNotContain("is up:", build.Output, build.ToString());
         var afterBuild = Tool(repo, "up");
@@ -110,7 +112,8 @@ public sealed class CrashTests
         Assert.AreEqual(0, Tool(repo, "verify").ExitCode);
 
         Assert.AreEqual(0, Tool(repo, "down").ExitCode);
-        var tool = Interrupted($"dotnet exec {ToolDll} up", "starting the sandbox");
+        var tool = Interrupted($"dotnet exec {ToolDll} up");
+        StringAssert.Contains(tool.Output, "starting the sandbox", tool.ToString());
         Assert.DoesNotContain("exit 0\n", tool.Output, $"interrupted before the end: {tool}");
         Assert.DoesNotContain("is up:", tool.Output, tool.ToString());
         var afterTool = Tool(repo, "up");
