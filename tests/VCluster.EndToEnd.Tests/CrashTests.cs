@@ -98,11 +98,13 @@ public sealed class CrashTests
             """);
         // Interrupted once the sandbox runs (its pid file: up writes it before init or resume,
         // which take seconds more): a file, not the output, which MSBuild holds back until
-        // its Exec ends. Job control (set -m): a script's background job ignores SIGINT.
+        // its Exec ends. A script's background job starts with SIGINT ignored, which .NET
+        // keeps: env gives it back its default, and setsid a process group of its own, which
+        // gets the SIGINT a terminal's Ctrl+C would send (MSBuild and the tool alike).
         var pidFile = Path.Combine(repo, ".vcluster/cluster/.state/run/sandbox.pid");
         Run Interrupted(string command) => As(repo, ["bash", "-c",
-            $"set -m; {command} > interrupted.log 2>&1 & until [ -s '{pidFile}' ]; do kill -0 $! 2>/dev/null || break; sleep 0.1; done; " +
-            "kill -INT -$!; wait $!; echo \"exit $?\"; cat interrupted.log"]);
+            $"setsid env --default-signal=INT {command} > interrupted.log 2>&1 & until [ -s '{pidFile}' ]; do kill -0 $! 2>/dev/null || break; sleep 0.1; done; " +
+            "kill -INT -- -$!; wait $!; echo \"exit $?\"; cat interrupted.log"]);
 
         var build = Interrupted("dotnet build -t:VClusterUp -nodeReuse:false");
         Assert.DoesNotContain("exit 0\n", build.Output, $"interrupted before the end: {build}");

@@ -51,6 +51,26 @@ public sealed class TemplateTests
         Assert.IsFalse(Directory.Exists(dir.Combine("c", "nodes")), "nothing is written when a template fails");
     }
 
+    /// <summary>
+    /// A render that fails leaves nothing behind for the thread's next one. Seen in CI: after
+    /// the undefined-variable test, a generation on the same thread wrote one node's
+    /// etc/default/ganeti beginning with the failed template's text.
+    /// </summary>
+    [TestMethod]
+    public void ARenderThatFailedLeavesNothingForTheNext()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("t/node"));
+        File.WriteAllText(dir.Combine("t/templates.json"), """{ "templates": [ { "template": "node/ok.sbn", "output": "ok", "scope": "node" } ] }""");
+        File.WriteAllText(dir.Combine("t/node/ok.sbn"), "name {{ node.name }}\n");
+        var model = new Scriban.Runtime.ScriptObject { ["node"] = new Scriban.Runtime.ScriptObject { ["name"] = "node1" } };
+        var failing = TemplateSet.Load(dir.Combine("t"), [Extra(dir, "partial {{ node.name }} {{ node.no_such_value }}\n", output: "ok")], new ProjectSourceLocator(null));
+        SingleError(() => failing.Render(TemplateScope.Node, model), ErrorCodes.TemplateRender);
+
+        var rendered = TemplateSet.Load(dir.Combine("t"), [], new ProjectSourceLocator(null)).Render(TemplateScope.Node, model);
+        Assert.AreEqual("name node1\n", rendered.Single().Text);
+    }
+
     [TestMethod]
     public void ProjectTemplateWithTheSameOutputReplacesTheDefault()
     {

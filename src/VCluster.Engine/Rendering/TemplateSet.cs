@@ -122,14 +122,16 @@ public sealed class TemplateSet
 
     // A context is costly to build and not thread-safe: each thread keeps one and pushes the
     // model of the node it renders.
-    private static readonly ThreadLocal<TemplateContext> Contexts = new(() => new TemplateContext(Builtins)
+    private static readonly ThreadLocal<TemplateContext> Contexts = new(NewContext);
+
+    private static TemplateContext NewContext() => new(Builtins)
     {
         StrictVariables = true,
         EnableRelaxedMemberAccess = false,
         LoopLimit = 0,
         RecursiveLimit = 100,
         NewLine = "\n",
-    });
+    };
 
     /// <summary>Renders every template of a scope for one model; returns (output path, text, mode).</summary>
     public List<(string Output, string Text, int Mode)> Render(TemplateScope scope, ScriptObject model)
@@ -145,6 +147,15 @@ public sealed class TemplateSet
                 rendered.Add((output, Evaluate(entry.Template, context, entry.SourcePath), entry.Mode));
             }
             return rendered;
+        }
+        catch
+        {
+            // A render that fails leaves what it wrote so far in the context's output, and the
+            // thread's next render would begin with it (a later generation in the same process,
+            // an MSBuild node's next build, wrote one node's file with another's text): the
+            // thread gets a fresh context instead.
+            Contexts.Value = NewContext();
+            throw;
         }
         finally
         {
