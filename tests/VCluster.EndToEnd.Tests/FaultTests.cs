@@ -184,6 +184,66 @@ public sealed class FaultTests
         }
     }
 
+    /// <summary>
+    /// A delay of 300 ms each way on node3's traffic (the tool's packet-delay program in the
+    /// sandbox, as this kernel has no netem): a TCP connection from node1 to node3 takes at
+    /// least its round trip, one to node2 does not wait; Ganeti's verify is still clean, only
+    /// slower, as every RPC to node3 waits for three round trips at least (TCP, TLS, HTTP);
+    /// after heal nothing waits.
+    /// </summary>
+    [TestMethod]
+    [Timeout(1_200_000, CooperativeCancellation = true)]
+    public void ADelayedNodeStillVerifiesOnlySlower()
+    {
+        var repo = UpCluster(nodes: 3);
+        try
+        {
+            var nodes = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, ".vcluster/cluster/vcluster.json")))!["nodes"]!.AsArray();
+            string Address(string name) => (string)nodes.Single(n => (string?)n!["name"] == name)!["address"]!;
+            // The shortest of five connections from node1's address to a node's noded, in ms.
+            double Connect(string node)
+            {
+                var run = Tool(repo, "exec", "node1", "--", "python3", "-c",
+                    "import socket, time\nts = []\nfor _ in range(5):\n" +
+                    $"  c = socket.socket(); c.bind(('{Address("node1")}', 0)); t = time.monotonic(); c.connect(('{Address(node)}', 1811))\n" +
+                    "  ts.append((time.monotonic() - t) * 1000); c.close()\nprint(min(ts))");
+                Assert.AreEqual(0, run.ExitCode, run.ToString());
+                return double.Parse(run.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            TimeSpan Verify()
+            {
+                var clock = Stopwatch.StartNew();
+                var verify = Tool(repo, "verify");
+                Assert.AreEqual(0, verify.ExitCode, verify.ToString());
+                Assert.DoesNotContain("ERROR:", verify.Output, verify.ToString());
+                return clock.Elapsed;
+            }
+
+            var delay = ToolRaw(repo, "fault", "delay", "node3", "300");
+            Assert.AreEqual(0, delay.ExitCode, delay.ToString());
+            StringAssert.Contains(delay.Output, "delay 300 ms: between node3 and node1, node2", delay.ToString());
+            StringAssert.Contains(Tool(repo, "status").Output, "fault: delay 300 ms: between node3 and node1, node2");
+
+            // The SYN waits 300 ms, the SYN-ACK 300 ms back: never less than 600 ms.
+            var delayed = Connect("node3");
+            Assert.IsGreaterThanOrEqualTo(600.0, delayed, $"node1 -> node3 connected in {delayed} ms");
+            Assert.IsLessThan(300.0, Connect("node2"), "node2's traffic is not delayed");
+            var slow = Verify();
+            Assert.IsGreaterThanOrEqualTo(TimeSpan.FromSeconds(1.8), slow, "one RPC to node3 is three round trips at least");
+
+            var heal = ToolRaw(repo, "fault", "heal");
+            Assert.AreEqual(0, heal.ExitCode, heal.ToString());
+            Assert.IsLessThan(300.0, Connect("node3"), "healed: nothing waits");
+            var fast = Verify();
+            Assert.IsLessThan(slow, fast, $"verify took {slow.TotalSeconds:F1} s with the delay, {fast.TotalSeconds:F1} s without");
+            Assert.DoesNotContain("fault:", Tool(repo, "status").Output);
+        }
+        finally
+        {
+            Tool(repo, "down");
+        }
+    }
+
     /// <summary>A cluster with Ganeti's own 5-s RPC connect timeout, so that RPCs to a cut node give up as soon as on machines.</summary>
     private static string UpCluster(int nodes) => UpRepository($"""
         <Project Sdk="VCluster.Sdk">

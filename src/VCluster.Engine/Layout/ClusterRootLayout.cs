@@ -42,6 +42,9 @@ public static class ClusterRootLayout
     /// <summary>A file a node whose clock is skewed (fault skew): the variables that put libfaketime in its processes.</summary>
     public const string ClockSkewDir = RunDir + "/clock-skew";
 
+    /// <summary>The program that holds delayed packets (fault delay), where the sandbox sees it.</summary>
+    public const string PacketDelayProgram = RunDir + "/vcluster-packet-delay";
+
     /// <summary>How many passes over the nodes the cluster's cron has finished since it started (what a test waits for instead of a time).</summary>
     public const string WatcherPasses = RunDir + "/watcher-passes";
     public const string InstanceDefinitions = RunDir + "/instances";

@@ -117,8 +117,8 @@ public sealed class FailoverCommand : MutatingCommand
         runtime.Failover(Node, NoVoting, cancellation);
 }
 
-[Command("fault", Description = "Faults on purpose: partition, loss, rate and reset between nodes (in the sandbox's network), a node's clock skew, heal (docs/faults.md).")]
-[Subcommand(typeof(FaultPartitionCommand), typeof(FaultLossCommand), typeof(FaultRateCommand), typeof(FaultResetCommand), typeof(FaultSkewCommand), typeof(FaultHealCommand))]
+[Command("fault", Description = "Faults on purpose: partition, loss, rate, reset and delay between nodes (in the sandbox's network), a node's clock skew, heal (docs/faults.md).")]
+[Subcommand(typeof(FaultPartitionCommand), typeof(FaultLossCommand), typeof(FaultRateCommand), typeof(FaultResetCommand), typeof(FaultDelayCommand), typeof(FaultSkewCommand), typeof(FaultHealCommand))]
 public sealed class FaultCommand
 {
     private int OnExecute(CommandLineApplication app)
@@ -180,6 +180,19 @@ public sealed class FaultResetCommand : NodeNetworkFaultCommand
 {
     protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
         runtime.Fault(NetworkFault.Reset, [Node], From, OneWay);
+}
+
+[Command("delay", Description = "Hold every packet between a node and the others (or --from) MS milliseconds each way (± --jitter), as a long link would.")]
+public sealed class FaultDelayCommand : NodeNetworkFaultCommand
+{
+    [Argument(1, "ms", Description = "Milliseconds each packet is held, each way (a round trip takes twice), 1 to 60000.")]
+    public int Milliseconds { get; set; }
+
+    [Option("--jitter <MS>", Description = "Each packet's delay varies that much either way, uniformly (packets may then overtake each other, as with netem).")]
+    public int Jitter { get; set; }
+
+    protected override int Run(ClusterManifest manifest, ClusterRuntime runtime, IConsole console, CancellationToken cancellation) =>
+        runtime.Fault(NetworkFault.Delay, [Node], From, OneWay, Milliseconds, Jitter);
 }
 
 [Command("skew", Description = "Set a node's clock off by SECONDS (negative: behind), through Debian's libfaketime; the node's daemons restart to take it.")]

@@ -108,12 +108,12 @@ public sealed class ClusterRuntime
 
     public int Verify() => Commands.Verify();
 
-    /// <summary><c>fault partition|loss|rate|reset</c>: adds a fault to those in force.</summary>
-    public int Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0)
+    /// <summary><c>fault partition|loss|rate|reset|delay</c>: adds a fault to those in force.</summary>
+    public int Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0, int jitter = 0)
     {
         var state = RequireRunning();
         var faults = new Faults.NetworkFaults(_session);
-        var fault = faults.Fault(kind, nodes, from, oneWay, amount);
+        var fault = faults.Fault(kind, nodes, from, oneWay, amount, jitter);
         faults.Apply(state, [.. state.Faults, fault], kind == Faults.NetworkFault.Reset ? fault : null);
         _session.Progress.WriteLine(fault.Describe());
         return 0;

@@ -37,6 +37,9 @@ public sealed class RuntimeState
     /// <summary>The network faults in force in this sandbox (<see cref="Faults.NetworkFaults"/>); a new sandbox has none.</summary>
     public List<Faults.NetworkFault> Faults { get; set; } = [];
 
+    /// <summary>The arguments the running packet-delay program was given (<see cref="Faults.PacketDelays"/>); null while none runs.</summary>
+    public string? PacketDelays { get; set; }
+
     [JsonIgnore]
     public LinuxProcess Sandbox => new(SandboxPid, SandboxStartTime);
 

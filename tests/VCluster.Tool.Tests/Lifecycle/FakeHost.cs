@@ -126,9 +126,26 @@ public sealed partial class FakeHost(ClusterManifest manifest) : IProcessHost
                 "ss" when inner.Contains("--processes") => ForwarderListening(inner[^1]),
                 "ss" => new ShellResult(0, string.Concat(_sandbox!.Listeners.Select(l => $"{l.Split(' ')[0]} UNCONN 0 0 {l.Split(' ')[1]} 0.0.0.0:*\n"))),
                 "ip" when inner.Contains("show") => new ShellResult(0, AddressList()),
+                "iptables-nft" => Iptables(inner),
                 _ => new ShellResult(0, ""),
             };
         }
+    }
+
+    private readonly HashSet<string> _iptablesRules = [];
+
+    /// <summary>iptables' -C answers whether -A added the rule and -D did not take it away since.</summary>
+    private ShellResult Iptables(List<string> command)
+    {
+        var operation = command.First(w => w is "-A" or "-C" or "-D");
+        var rule = string.Join(' ', command.Where(w => w != operation));
+        var known = operation switch
+        {
+            "-A" => _iptablesRules.Add(rule) || true,
+            "-D" => _iptablesRules.Remove(rule),
+            _ => _iptablesRules.Contains(rule),
+        };
+        return new ShellResult(known ? 0 : 1, known ? "" : "iptables: Bad rule (does a matching rule exist in that chain?).\n");
     }
 
     public int Interactive(IReadOnlyList<string> command)
@@ -167,6 +184,8 @@ public sealed partial class FakeHost(ClusterManifest manifest) : IProcessHost
                     _sandbox.Listeners.Add("tcp 0.0.0.0:22");
                 if (inner[0] == "dnsmasq")
                     _sandbox.Listeners.Add("udp 127.0.0.53:53");
+                if (inner[0].EndsWith("/vcluster-packet-delay", StringComparison.Ordinal))
+                    File.AppendAllText(logFile, $"vcluster-packet-delay: queue {inner[1]} bound, {inner.Length - 2} delays\n");
             }
             return entered.Pid;
         }
@@ -335,6 +354,9 @@ public sealed partial class FakeHost(ClusterManifest manifest) : IProcessHost
     {
         entry.Alive = false;
         Signals.Add($"{signal} {Describe(entry)}");
+        // nsenter waits for the command it runs and ends with it.
+        foreach (var parent in _processes.Where(p => p.Alive && p.Command.FirstOrDefault() == "nsenter" && p.Children.Contains(entry)))
+            parent.Alive = false;
         if (entry.Sandbox is { } sandbox && sandbox.Init == entry)
         {
             // The end of a pid namespace's init ends everything in it; its network namespace goes too.

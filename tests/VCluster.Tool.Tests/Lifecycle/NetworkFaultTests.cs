@@ -64,6 +64,56 @@ public sealed class NetworkFaultTests
     }
 
     [TestMethod]
+    public void ADelayMarksItsPacketsInAChainBeforeIptablesMangle()
+    {
+        string[] Of(string node) => [node == "node1" ? "192.0.2.2" : "192.0.2.3"];
+        var delay = new NetworkFault(NetworkFault.Delay, ["node2"], ["node1"], false, 100, 20);
+        var rules = NetworkFaults.Ruleset([new NetworkFault(NetworkFault.Partition, ["node2"], ["node1"], true), delay], Of);
+        StringAssert.Contains(rules, "  chain delay {\n    type filter hook output priority -200; policy accept;\n" +
+            "    ip saddr @from1 ip daddr @cut1 meta mark set 0x7c100002\n    ip saddr @cut1 ip daddr @from1 meta mark set 0x7c100002\n  }\n}\n");
+        Assert.AreEqual(1, rules.Split('\n').Count(l => l.Contains(" drop", StringComparison.Ordinal)), "the delay drops nothing");
+        Assert.DoesNotContain("chain delay", NetworkFaults.Ruleset([new NetworkFault(NetworkFault.Partition, ["node2"], ["node1"], true)], Of));
+        Assert.AreEqual("delay 100 ms ± 20 ms: between node2 and node1", delay.Describe());
+        CollectionAssert.AreEqual(new[] { "1", "0x7c100002=100:20" }, PacketDelays.Arguments([new NetworkFault(NetworkFault.Loss, ["node2"], ["node1"], false, 5), delay]).ToArray());
+    }
+
+    [TestMethod]
+    public void ThePacketDelayProgramRunsInTheSandboxOnlyWhileADelayIsInForce()
+    {
+        using var cluster = new TestCluster();
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        var queueRule = "iptables-nft -t mangle {0} OUTPUT -m mark --mark 0x7c100000/0xffff0000 -j NFQUEUE --queue-num 1 --queue-bypass";
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Partition, ["node3"], ["node1"], true));
+        Assert.IsFalse(cluster.Host.Commands.Any(c => c.Contains("iptables-nft", StringComparison.Ordinal) && !c.Contains(" -D ", StringComparison.Ordinal)), "no delay, no queue");
+
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Delay, ["node2"], ["node1"], false, 100, 20));
+        Assert.IsTrue(cluster.Host.Commands.Any(c => c.EndsWith("-- " + string.Format(queueRule, "-A"), StringComparison.Ordinal)), string.Join('\n', cluster.Host.Commands));
+        var program = Path.Combine(cluster.Manifest.Root, ".state/run/vcluster-packet-delay");
+        CollectionAssert.AreEqual(VCluster.Engine.Model.NativeParts.Read(PacketDelays.ProgramName), File.ReadAllBytes(program), "this build's program, where the sandbox sees it");
+        var started = cluster.Host.Commands.Where(c => c.Contains("vcluster-packet-delay 1 ", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, started);
+        StringAssert.EndsWith(started[0], $"-- {cluster.Manifest.SandboxRoot}/.state/run/vcluster-packet-delay 1 0x7c100002=100:20");
+        Assert.AreEqual("1 0x7c100002=100:20", cluster.State!.PacketDelays);
+        Assert.ContainsSingle(cluster.State!.Processes.Where(p => p.Name == PacketDelays.ServiceName));
+        Assert.AreEqual("delay 100 ms ± 20 ms: between node2 and node1", cluster.Runtime().Status().Faults[1].Describe());
+
+        // Another fault leaves the program as it is; healing the partition renumbers the delay's mark.
+        Assert.AreEqual(0, cluster.Runtime().Fault(NetworkFault.Loss, ["node3"], [], false, 10));
+        Assert.HasCount(1, cluster.Host.Commands.Where(c => c.Contains("vcluster-packet-delay 1 ", StringComparison.Ordinal)));
+        Assert.AreEqual(0, cluster.Runtime().Heal("node3", CancellationToken.None));
+        Assert.AreEqual("1 0x7c100001=100:20", cluster.State!.PacketDelays);
+        Assert.HasCount(1, cluster.Host.Signals.Where(s => s == "SIGTERM vcluster-packet-delay"), "restarted with the new mark, ended by SIGTERM");
+        StringAssert.EndsWith(cluster.Host.Commands.Last(c => c.Contains("vcluster-packet-delay 1 ", StringComparison.Ordinal)), "vcluster-packet-delay 1 0x7c100001=100:20");
+
+        // No delay left: the program ends (SIGTERM lets its packets go), and the queue rule goes.
+        Assert.AreEqual(0, cluster.Runtime().Heal("node2", CancellationToken.None));
+        Assert.IsNull(cluster.State!.PacketDelays);
+        Assert.IsFalse(cluster.State!.Processes.Any(p => p.Name == PacketDelays.ServiceName));
+        Assert.IsTrue(cluster.Host.Commands.Last().EndsWith("-- " + string.Format(queueRule, "-D"), StringComparison.Ordinal), cluster.Host.Commands.Last());
+        Assert.HasCount(2, cluster.Host.Signals.Where(s => s == "SIGTERM vcluster-packet-delay"));
+    }
+
+    [TestMethod]
     public void ARuleCountDoesNotGrowWithTheNodes()
     {
         var nodes = Enumerable.Range(1, 250).Select(i => $"node{i}").ToList();
@@ -125,6 +175,10 @@ public sealed class NetworkFaultTests
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 0)), "from 1 to 100");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Loss, ["node1"], [], false, 101)), "from 1 to 100");
         StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Rate, ["node1"], [], false, 4)), "at least 8 kbit/s");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Delay, ["node1"], [], false, 0)), "from 1 to 60000 ms");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Delay, ["node1"], [], false, 60001)), "from 1 to 60000 ms");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Delay, ["node1"], [], false, 100, 101)), "jitter is from 0 to the delay (100 ms)");
+        StringAssert.Contains(Error(() => cluster.Runtime().Fault(NetworkFault.Delay, ["node1"], [], false, 100, -1)), "jitter is from 0 to the delay");
         Assert.IsEmpty(cluster.State!.Faults, "nothing applied");
     }
 }

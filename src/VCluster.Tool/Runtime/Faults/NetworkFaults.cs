@@ -12,14 +12,19 @@ namespace VCluster.Tool.Runtime.Faults;
 /// <see cref="OneWay"/>, only what <see cref="From"/> sends to <see cref="Nodes"/>):
 /// <see cref="Partition"/> loses all of it, <see cref="Loss"/> <see cref="Amount"/> percent of
 /// its packets, <see cref="Rate"/> what exceeds <see cref="Amount"/> kbit/s each way,
-/// <see cref="Reset"/> answers every TCP packet with a reset.
+/// <see cref="Reset"/> answers every TCP packet with a reset, <see cref="Delay"/> holds each
+/// packet <see cref="Amount"/> ms (± <see cref="Jitter"/> ms) each way (<see cref="PacketDelays"/>).
 /// </summary>
-public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> From, bool OneWay, int Amount = 0)
+public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> From, bool OneWay, int Amount = 0, int Jitter = 0)
 {
     public const string Partition = "partition";
     public const string Loss = "loss";
     public const string Rate = "rate";
     public const string Reset = "reset";
+    public const string Delay = "delay";
+
+    /// <summary>A delay beyond a minute tells nothing more: Ganeti's own timeouts are shorter.</summary>
+    public const int MaximumDelay = 60_000;
 
     public bool Involves(string node) => Nodes.Contains(node) || From.Contains(node);
 
@@ -30,6 +35,7 @@ public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> 
             Loss => $"loss {Amount}%",
             Rate => $"rate {Amount} kbit/s",
             Reset => "reset",
+            Delay => Jitter > 0 ? $"delay {Amount} ms ± {Jitter} ms" : $"delay {Amount} ms",
             _ => "partition",
         };
         var between = OneWay
@@ -38,7 +44,7 @@ public sealed record NetworkFault(string Kind, List<string> Nodes, List<string> 
         return $"{what}: {between}";
     }
 
-    /// <summary>The nft statement that ends each matching packet's way.</summary>
+    /// <summary>The nft statement that ends each matching packet's way (a delay's marks it in its own chain instead).</summary>
     internal string Verdict => Kind switch
     {
         Loss => $"numgen random mod 100 < {Amount} drop",
@@ -68,12 +74,16 @@ public sealed class NetworkFaults(ClusterSession session)
     public const string Table = "vcluster_faults";
 
     /// <summary>A fault between <paramref name="nodes"/> and <paramref name="from"/> (empty: every other node), validated.</summary>
-    public NetworkFault Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0)
+    public NetworkFault Fault(string kind, IReadOnlyList<string> nodes, IReadOnlyList<string> from, bool oneWay, int amount = 0, int jitter = 0)
     {
         if (kind == NetworkFault.Loss && amount is < 1 or > 100)
             throw Invalid($"loss is a percentage of packets from 1 to 100, not {amount}");
         if (kind == NetworkFault.Rate && amount < 8)
             throw Invalid($"a rate is at least 8 kbit/s, not {amount}");
+        if (kind == NetworkFault.Delay && amount is < 1 or > NetworkFault.MaximumDelay)
+            throw Invalid($"a delay is from 1 to {NetworkFault.MaximumDelay} ms, not {amount}");
+        if (kind == NetworkFault.Delay && (jitter < 0 || jitter > amount))
+            throw Invalid($"a delay's jitter is from 0 to the delay ({amount} ms), not {jitter}");
         RequireNodes(session.Manifest, nodes.Concat(from));
         var known = session.Manifest.Nodes.Select(n => n.Name).ToList();
         if (nodes.Count == 0)
@@ -84,7 +94,7 @@ public sealed class NetworkFaults(ClusterSession session)
         var others = from.Count > 0 ? from.Distinct().ToList() : known.Except(nodes).ToList();
         if (others.Count == 0)
             throw Invalid($"a {kind} between every node and none touches nothing: leave some nodes out, or name them with --from");
-        return new NetworkFault(kind, nodes.Distinct().ToList(), others, oneWay, amount);
+        return new NetworkFault(kind, nodes.Distinct().ToList(), others, oneWay, amount, kind == NetworkFault.Delay ? jitter : 0);
     }
 
     /// <summary>The error for names that are no node of the cluster.</summary>
@@ -123,6 +133,8 @@ public sealed class NetworkFaults(ClusterSession session)
                 $"nft could not set the faults in the sandbox of cluster '{session.Manifest.Name}': {result.Tail(3)} (rules: {file}; nft is in Debian's nftables package)"));
         state.Faults = [.. faults];
         state.Save(session.Manifest.Root);
+        new PacketDelays(session).Apply(state, faults);
+        state.Save(session.Manifest.Root);
         // Packets of open connections meet the reset rule only when they flow; ss ends them now
         // (the kernel's sock_destroy, allowed to the network namespace's root).
         if (reset is not null)
@@ -134,7 +146,7 @@ public sealed class NetworkFaults(ClusterSession session)
     /// The machine's program in the sandbox's user and network namespaces only: the sandbox's
     /// /usr may be another release's, and its mount namespace is not needed.
     /// </summary>
-    private static IReadOnlyList<string> InNetwork(RuntimeState state, IReadOnlyList<string> command) =>
+    internal static IReadOnlyList<string> InNetwork(RuntimeState state, IReadOnlyList<string> command) =>
         ["nsenter", "--preserve-credentials", "--user", "--net", "--target", state.SandboxPid.ToString(CultureInfo.InvariantCulture), "--", .. command];
 
     /// <summary>The node's addresses: its own, and the cluster's address while it is the master.</summary>
@@ -164,12 +176,32 @@ public sealed class NetworkFaults(ClusterSession session)
         text.Append("  chain output {\n    type filter hook output priority 0; policy accept;\n");
         for (var i = 0; i < faults.Count; i++)
         {
-            text.Append($"    ip saddr @from{i} ip daddr @cut{i} {faults[i].Verdict}\n");
-            if (!faults[i].OneWay)
-                text.Append($"    ip saddr @cut{i} ip daddr @from{i} {faults[i].Verdict}\n");
+            if (faults[i].Kind != NetworkFault.Delay)
+                Rules(text, i, faults[i], faults[i].Verdict);
         }
-        text.Append("  }\n}\n");
+        text.Append("  }\n");
+        // Delays: marked before iptables' mangle chain (priority -150), whose NFQUEUE rule hands
+        // them to the packet-delay program (PacketDelays); held packets then meet the rules above.
+        if (faults.Any(f => f.Kind == NetworkFault.Delay))
+        {
+            text.Append("  chain delay {\n    type filter hook output priority -200; policy accept;\n");
+            for (var i = 0; i < faults.Count; i++)
+            {
+                if (faults[i].Kind == NetworkFault.Delay)
+                    Rules(text, i, faults[i], $"meta mark set {PacketDelays.Mark(i)}");
+            }
+            text.Append("  }\n");
+        }
+        text.Append("}\n");
         return text.ToString();
+    }
+
+    /// <summary>The fault's rule for what From sends to Nodes, and unless one way, for the way back.</summary>
+    private static void Rules(StringBuilder text, int i, NetworkFault fault, string statement)
+    {
+        text.Append($"    ip saddr @from{i} ip daddr @cut{i} {statement}\n");
+        if (!fault.OneWay)
+            text.Append($"    ip saddr @cut{i} ip daddr @from{i} {statement}\n");
     }
 
     private static void Set(StringBuilder text, string name, IEnumerable<string> addresses) =>

@@ -22,7 +22,7 @@ public sealed class SandboxServices
     public const string WatcherName = "watcher";
 
     /// <summary>The tool's own processes in the run-time state (a node's daemons have a node's name).</summary>
-    public static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal) { SshListenerName, NameServerName, WatcherName };
+    public static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal) { SshListenerName, NameServerName, WatcherName, Faults.PacketDelays.ServiceName };
 
     /// <summary>How long a service may take to answer: dnsmasq and socat bind at once.</summary>
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);
