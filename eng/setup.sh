@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(ganeti ganeti-3.0 ganeti-haskell-3.0 ganeti-htools-3.0 ganeti-os-noop gcc libc6-dev
           libnss-wrapper libeatmydata1 socat dnsmasq-base util-linux iproute2 openssh-client procps
-          iptables   # Ganeti's QA sets up its firewall rules on the master
+          iptables   # Ganeti's QA sets up its firewall rules on the master; fault delay queues packets with it (NFQUEUE)
           mmdebstrap uidmap   # another Debian release's Ganeti (VClusterGanetiRelease), made without root
           nftables            # network faults between nodes, in the sandbox's own network (dotnet vcluster fault)
           libfaketime         # a node's clock skew (dotnet vcluster fault skew)
