@@ -232,6 +232,31 @@ public sealed class LifecycleTests
         Assert.AreEqual(ClusterState.Up, cluster.Runtime().Status().State);
     }
 
+    /// <summary>
+    /// An up killed after it started a new sandbox but before it recorded it (Ctrl+C at that
+    /// moment): the next up stops that sandbox, named by its pid file, before it starts its own.
+    /// </summary>
+    [TestMethod]
+    public void UpStopsASandboxThatAnInterruptedUpStartedWithoutRecordingIt()
+    {
+        using var cluster = new TestCluster();
+        cluster.Runtime().Up(CancellationToken.None);
+        cluster.Host.KillSandbox();
+        var unrecorded = new RuntimeState();
+        new Sandbox(cluster.Manifest, cluster.Host).Ensure(unrecorded, CancellationToken.None);
+        Assert.IsTrue(cluster.Host.IsRunning(unrecorded.Sandbox));
+        Assert.AreNotEqual(unrecorded.SandboxPid, cluster.State!.SandboxPid, "not recorded");
+
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+
+        Assert.IsFalse(cluster.Host.IsRunning(unrecorded.Sandbox), "the unrecorded sandbox was stopped");
+        Assert.AreNotEqual(unrecorded.SandboxPid, cluster.State!.SandboxPid);
+        Assert.AreEqual(ClusterState.Up, cluster.Runtime().Status().State);
+        // A pid file naming the running, recorded sandbox is left alone.
+        Assert.AreEqual(0, cluster.Runtime().Up(CancellationToken.None));
+        Assert.IsTrue(cluster.Host.IsRunning(cluster.State!.Sandbox));
+    }
+
     /// <summary>crash: the sandbox and all in it killed at once, the run-time state kept for the next up to resume from.</summary>
     [TestMethod]
     public void CrashKillsEverythingAtOnceAndUpResumes()

@@ -81,7 +81,7 @@ public sealed class PacketDelays(ClusterSession session)
         state.PacketDelays = wanted;
         var bound = Wait.Until(() => !service.Runs(state) || Bound(service), BindTimeout);
         if (!service.Runs(state) || !bound)
-            throw Failed($"the sandbox's packet delay did not hold its queue; its log, {service.LogFile}, ends: {LastLine(service.LogFile) ?? "(empty)"}");
+            throw SandboxServices.Failed($"the sandbox's {service.Description}", $"did not hold NFQUEUE {Queue}", service.LogFile);
     }
 
     /// <summary>Ends the program (SIGTERM: it lets the packets it holds go), then whatever is left of it.</summary>
@@ -108,9 +108,6 @@ public sealed class PacketDelays(ClusterSession session)
 
     private static bool Bound(SandboxService service) =>
         File.Exists(service.LogFile) && File.ReadLines(service.LogFile).Any(l => l.Contains($"queue {Queue} bound", StringComparison.Ordinal));
-
-    private static string? LastLine(string file) =>
-        File.Exists(file) ? File.ReadLines(file).LastOrDefault(l => l.Trim().Length > 0)?.Trim() : null;
 
     private static VClusterException Failed(string message) => new(new VClusterDiagnostic(ErrorCodes.FaultFailed, message));
 }

@@ -2,7 +2,8 @@ namespace VCluster.Tool.Runtime.Phases;
 
 /// <summary>
 /// The sandbox runs: the recorded one if it lives, else a new one, after the forwarder into
-/// the dead one and whatever that one left running are stopped. Every node starts with up.
+/// the dead one and whatever that one left running are stopped (and a sandbox that an
+/// interrupted up started without recording it). Every node starts with up.
 /// </summary>
 public sealed class SandboxPhase : IUpPhase
 {
@@ -18,6 +19,7 @@ public sealed class SandboxPhase : IUpPhase
                 up.Resources.Forwarder.Stop(dead);
                 sandbox.Stop(dead);
             }
+            sandbox.StopUnrecorded(up.State);
             up.Session.Step("starting the sandbox");
             Faults.ClockSkews.ClearAll(up.Manifest.Root); // every fault ends with its sandbox
             var fresh = new RuntimeState();

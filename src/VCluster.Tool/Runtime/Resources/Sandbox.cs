@@ -21,6 +21,7 @@ public sealed class Sandbox(ClusterManifest manifest, IProcessHost host) : IClus
 
     private string RunDir => ClusterRootLayout.On(manifest.Root, ClusterRootLayout.RunDir);
     private string LogFile => ClusterRootLayout.On(manifest.Root, ClusterRootLayout.Log("sandbox"));
+    private string PidFile => ClusterRootLayout.On(manifest.Root, ClusterRootLayout.SandboxPid);
 
     /// <summary>The holder recorded in <paramref name="state"/>, if it still lives.</summary>
     public LinuxProcess? Holder(RuntimeState? state) =>
@@ -50,6 +51,24 @@ public sealed class Sandbox(ClusterManifest manifest, IProcessHost host) : IClus
                 host.Signal(process, LinuxProcess.SigKill);
             return !host.InUserNamespace(state.SandboxUserNamespace).Any();
         }, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>
+    /// Stops a sandbox that a killed <c>up</c> started but never recorded (it was killed between
+    /// the sandbox's pid file and the run-time state): the pid file names it with its start
+    /// time, so no other process is taken for it. Without this it would live on beside the next.
+    /// </summary>
+    public void StopUnrecorded(RuntimeState? recorded)
+    {
+        var lines = File.Exists(PidFile) ? File.ReadAllLines(PidFile) : [];
+        if (lines.Length < 2 || !int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var startTime))
+            return;
+        var holder = new LinuxProcess(pid, startTime);
+        if (recorded is not null && recorded.Sandbox == holder || !host.IsAlive(holder)
+            || host.UserNamespace(holder) is not { } userNamespace || userNamespace == host.OwnUserNamespace)
+            return;
+        Stop(new RuntimeState { SandboxPid = pid, SandboxStartTime = startTime, SandboxUserNamespace = userNamespace });
     }
 
     /// <summary>Whether anything of the sandbox lives: its holder, or a process left in its user namespace.</summary>
@@ -93,7 +112,9 @@ public sealed class Sandbox(ClusterManifest manifest, IProcessHost host) : IClus
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.SandboxUnavailable,
                 $"the sandbox did not start{(failed ? "" : $" within {SetupTimeout.TotalSeconds:F0} s")}: {ReadLog()}"));
         }
-        File.WriteAllText(ClusterRootLayout.On(manifest.Root, ClusterRootLayout.SandboxPid), $"{holder!.Value.Pid}\n");
+        // The pid (what every node's cmd reads, its first line), then the start time that tells
+        // this holder from a later process with its pid (StopUnrecorded).
+        File.WriteAllText(PidFile, $"{holder!.Value.Pid}\n{holder.Value.StartTime}\n");
 
         var batch = string.Join('\n', ["link set lo up", .. manifest.Nodes.Select(n => $"address add {n.Address}/32 dev lo")]) + "\n";
         var result = host.Run(Enter(holder.Value, ["ip", "-batch", "-"]), new RunOptions(TimeSpan.FromSeconds(30), StandardInput: batch));
