@@ -21,6 +21,12 @@ public sealed class GenerationOptions
     /// <summary>The Ganeti source tree GanetiRoot was built from (<see cref="GanetiSourceBuild"/>); null: an installed Ganeti.</summary>
     public string? GanetiSource { get; init; }
 
+    /// <summary>
+    /// Other Ganeti installations every node installs beside <see cref="GanetiRoot"/>'s, for
+    /// <c>gnt-cluster upgrade --to</c> (release roots, <see cref="GanetiRelease"/>).
+    /// </summary>
+    public IReadOnlyList<string> AlsoInstall { get; init; } = [];
+
     /// <summary>Where the Ganeti probe result is cached; null: probe every time.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -43,6 +49,7 @@ public static class ClusterGenerator
         var clock = Stopwatch.StartNew();
         var plan = ClusterPlanner.Plan(spec);
         var ganeti = GanetiInstallation.Discover(options.GanetiRoot, options.CacheDirectory);
+        var versions = GanetiVersions.Of(ganeti, options.AlsoInstall.Select(r => GanetiInstallation.Discover(r, options.CacheDirectory)).ToList(), plan.SandboxRoot);
         var templates = TemplateSet.Load(options.TemplatesDirectory, spec.Templates, new ProjectSourceLocator(spec.SourceFile));
         cancellation.ThrowIfCancellationRequested();
 
@@ -50,8 +57,8 @@ public static class ClusterGenerator
         log?.Trace($"plan+discover+templates {clock.ElapsedMilliseconds} ms");
         // The manifest depends on the plan only: serialise it while the layout is built and written.
         var manifest = Task.Run(() => LayoutEntry.File(ClusterManifest.FileName,
-            Encoding.UTF8.GetBytes(BuildManifest(plan, ganeti, spec.SourceFile, options.GanetiSource).ToJson() + "\n"), 0b110_100_100), cancellation);
-        var entries = new ClusterLayoutBuilder(plan, ganeti, templates).Build(cancellation);
+            Encoding.UTF8.GetBytes(BuildManifest(plan, versions, spec.SourceFile, options.GanetiSource).ToJson() + "\n"), 0b110_100_100), cancellation);
+        var entries = new ClusterLayoutBuilder(plan, versions, templates).Build(cancellation);
         log?.Trace($"build {clock.ElapsedMilliseconds} ms ({entries.Count} entries)");
 
         // The manifest goes last: the tool starts only what a completed generation describes.
@@ -63,8 +70,12 @@ public static class ClusterGenerator
     /// <summary>The script that builds the sandbox (templates/cluster/sandbox.sbn), relative to the root.</summary>
     public const string SandboxSetupPath = ClusterRootLayout.SandboxSetup;
 
-    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject, string? ganetiSource = null)
+    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiInstallation ganeti, string? sourceProject, string? ganetiSource = null) =>
+        BuildManifest(plan, GanetiVersions.Single(ganeti), sourceProject, ganetiSource);
+
+    public static ClusterManifest BuildManifest(ClusterPlan plan, GanetiVersions versions, string? sourceProject, string? ganetiSource = null)
     {
+        var ganeti = versions.Active;
         var layout = SandboxLayout.For(plan, ganeti);
         var sandbox = new ManifestSandbox
         {
@@ -101,6 +112,7 @@ public static class ClusterGenerator
                 Python = ganeti.Python,
                 Source = ganetiSource,
                 Userland = ganeti.Userland,
+                Installed = versions.All.Count > 1 ? versions.All.Select(v => v.Version).ToList() : null,
             },
             Sandbox = sandbox,
             DiskTemplates = [.. plan.DiskTemplates],

@@ -54,6 +54,9 @@ public sealed class ClusterInputs
     /// <summary>Where Ganeti is installed; null or empty: "/".</summary>
     public string? GanetiRoot { get; init; }
 
+    /// <summary>Root file systems of other releases' Ganeti every node installs beside GanetiRoot's (VClusterGanetiAlsoInstall).</summary>
+    public IReadOnlyList<string> AlsoInstall { get; init; } = [];
+
     /// <summary>The Ganeti source tree GanetiRoot was built from; null: none.</summary>
     public string? GanetiSource { get; init; }
 
@@ -80,7 +83,7 @@ public sealed class ClusterInputs
         {
             Source = t["FullPath"] ?? "",
             Output = t["OutputPath"] ?? "",
-            Scope = string.Equals(t["Scope"], "cluster", StringComparison.OrdinalIgnoreCase) ? TemplateScope.Cluster : TemplateScope.Node,
+            Scope = Enum.TryParse<TemplateScope>(t["Scope"], ignoreCase: true, out var scope) ? scope : TemplateScope.Node,
             Mode = t["Mode"],
         }).ToList(),
     };
@@ -89,6 +92,7 @@ public sealed class ClusterInputs
     {
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = string.IsNullOrEmpty(GanetiRoot) ? "/" : GanetiRoot,
+        AlsoInstall = AlsoInstall.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToList(),
         GanetiSource = string.IsNullOrEmpty(GanetiSource) ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(GanetiSource)),
         CacheDirectory = !string.IsNullOrEmpty(CacheDirectory) ? CacheDirectory
             : GanetiInstallation.UserCacheDirectory() ?? ClusterRootLayout.On(Path.GetFullPath(Cluster.Root), ClusterRootLayout.CacheDir),

@@ -157,7 +157,7 @@ public sealed class GenerationTests
         var plain = ClusterGenerator.Generate(new ClusterSpec { Root = dir.Combine("c"), Monitoring = false }, Options(dir.Combine("cache")));
         var node = plain.Plan.Nodes[1];
         Assert.IsFalse(ClusterManifest.Load(plain.ManifestPath).Nodes.Any(n => n.Daemons.Any(d => d.Name == "ganeti-mond")));
-        StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), "[[ \"False\" == True ]]");
+        StringAssert.Contains(File.ReadAllText(Follow(plain.Plan, HostPrefix(node, "lib/ganeti/daemon-util"))), "[[ \"False\" == True ]]");
         var share = Path.Combine(node.Prefix, "share/ganeti/3.0");
         Assert.AreEqual("False", RunPython(plain.Plan, node, $"import sys; sys.path.insert(0, '{share}'); from ganeti import constants; print(constants.ENABLE_MOND)"));
     }
@@ -190,7 +190,7 @@ public sealed class GenerationTests
     {
         using var dir = new TempDir();
         var result = Generate(dir);
-        var copy = Path.Combine(result.Plan.Root, ".state/entry-points/gnt-node");
+        var copy = Path.Combine(result.Plan.Root, ".state/entry-points/3.0/gnt-node");
 
         Assert.AreEqual(File.ReadAllText("/usr/share/ganeti/3.0/gnt-node"), File.ReadAllText(copy));
         foreach (var node in result.Plan.Nodes)
@@ -375,9 +375,9 @@ public sealed class GenerationTests
         var manifest = ClusterManifest.Load(result.ManifestPath);
         Assert.AreEqual(Path.Combine(unpacked, "usr/share/ganeti/3.0"), manifest.Ganeti.ShareDir);
         var node = result.Plan.Nodes[0];
-        Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), new FileInfo(HostPrefix(node, "sbin/ganeti-luxid")).LinkTarget);
+        Assert.AreEqual(Path.Combine(unpacked, "usr/lib/ganeti/3.0/usr/sbin/ganeti-luxid"), Follow(result.Plan, HostPrefix(node, "sbin/ganeti-luxid")));
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "share/ganeti/3.0/ganeti/__init__.py")), $"__path__.append(\"{unpacked}/usr/share/ganeti/3.0/ganeti\")");
-        StringAssert.Contains(File.ReadAllText(HostPrefix(node, "lib/ganeti/daemon-util")), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
+        StringAssert.Contains(File.ReadAllText(Follow(result.Plan, HostPrefix(node, "lib/ganeti/daemon-util"))), $"readonly PKGLIBDIR={node.Prefix}/lib/ganeti");
 
         // It lies under /tmp, which the sandbox replaces with its own: its folder is bound back
         // at its own path (the parent, so that an installation renamed into place shows).

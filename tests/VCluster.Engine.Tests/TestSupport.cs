@@ -73,6 +73,38 @@ internal static class TestSupport
     /// <summary>A path of the node's install prefix on this machine.</summary>
     public static string HostPrefix(NodePlan node, string relative) => Path.Combine(node.Root, "prefix", relative);
 
+    /// <summary>
+    /// Where a generated path leads, following every link as a node would: links name paths
+    /// as the sandbox shows the cluster root, which on this machine is the plan's root.
+    /// </summary>
+    public static string Follow(ClusterPlan plan, string hostPath)
+    {
+        for (var hops = 0; hops < 40; hops++)
+        {
+            var parts = hostPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var resolved = "/";
+            var changed = false;
+            for (var i = 0; i < parts.Length && !changed; i++)
+            {
+                var next = Path.Combine(resolved, parts[i]);
+                if (new FileInfo(next).LinkTarget is { } target)
+                {
+                    if (target.StartsWith(plan.SandboxRoot + "/", StringComparison.Ordinal))
+                        target = plan.Root + target[plan.SandboxRoot.Length..];
+                    else if (!Path.IsPathRooted(target))
+                        target = Path.GetFullPath(Path.Combine(resolved, target));
+                    hostPath = Path.Combine([target, .. parts[(i + 1)..]]);
+                    changed = true;
+                }
+                else
+                    resolved = next;
+            }
+            if (!changed)
+                return hostPath;
+        }
+        throw new IOException($"too many links at '{hostPath}'");
+    }
+
     /// <summary>The inode number: two names with one inode are hard links of one file.</summary>
     public static string Inode(string path)
     {

@@ -56,4 +56,6 @@ public static class ErrorCodes
     public const string InvalidFault = "VCS0051";
     public const string FaultFailed = "VCS0052";
     public const string FailoverFailed = "VCS0053";
+    public const string GanetiVersionsInvalid = "VCS0054";
+    public const string QaSuiteOfOtherVersion = "VCS0055";
 }

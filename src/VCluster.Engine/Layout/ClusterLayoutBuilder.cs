@@ -11,11 +11,18 @@ namespace VCluster.Engine.Layout;
 /// cluster root: per node its ensure-dirs layout and its install prefix, plus the rendered
 /// templates of both scopes. Computes only; <see cref="LayoutWriter"/> writes.
 /// </summary>
-public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ganeti, TemplateSet templates)
+public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiVersions versions, TemplateSet templates)
 {
     private const int DirMode = 0b111_101_101; // 0755
-    private readonly InstalledTree _installed = InstalledTree.Read(ganeti);
-    private readonly SandboxLayout _sandbox = SandboxLayout.For(plan, ganeti);
+    private readonly GanetiInstallation ganeti = versions.Active;
+    private readonly IReadOnlyList<(GanetiInstallation Version, InstalledTree Tree)> _installed =
+        versions.All.Select(v => (v, InstalledTree.Read(v))).ToList();
+    private readonly SandboxLayout _sandbox = SandboxLayout.For(plan, versions.Active);
+
+    public ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ganeti, TemplateSet templates)
+        : this(plan, GanetiVersions.Single(ganeti), templates)
+    {
+    }
 
     /// <summary>The cluster's name map (templates/cluster/hosts.sbn), relative to the cluster root.</summary>
     public const string HostsMap = ClusterRootLayout.Hosts;
@@ -29,7 +36,7 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
     public IReadOnlyList<LayoutEntry> Build(CancellationToken cancellation = default)
     {
-        var model = new TemplateModel(plan, ganeti);
+        var model = new TemplateModel(plan, versions);
         var clusterFiles = templates.Render(TemplateScope.Cluster, model.ForCluster()).ToList();
         var perNode = new List<LayoutEntry>[plan.Nodes.Count];
         // Nodes are independent; rendering is the costly part, so spread it over the cores.
@@ -49,8 +56,11 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         var cluster = new EntryList("");
         // Every node's file storage is its own (SandboxLayout); shared-file storage is shared.
         cluster.Directory(Path.GetRelativePath(plan.SandboxRoot, _sandbox.SharedFolder), DirMode);
-        foreach (var (name, content) in _installed.EntryPoints)
-            cluster.File(EntryPointCopy(name), content, DirMode);
+        foreach (var (version, tree) in _installed)
+        {
+            foreach (var (name, content) in tree.EntryPoints)
+                cluster.File(EntryPointCopy(version, name), content, DirMode);
+        }
         cluster.File(Path.Combine(NodePreload.Folder, NodePreload.LibraryName), NodePreload.ReadLibrary(), DirMode);
         cluster.File(Path.Combine(NodePreload.Folder, NodeEntry.ProgramName), NodeEntry.ReadProgram(), DirMode);
         foreach (var (name, content) in SandboxScripts.All)
@@ -113,6 +123,17 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
 
         foreach (var (output, text, mode) in templates.Render(TemplateScope.Node, model.ForNode(node)))
             list.File(output, text, mode);
+        // Each installed version's own files (its _constants.py, daemon-util...); versions that
+        // share a Python share its user site, whose file is the same for all of them.
+        var versionFiles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var version in versions.All)
+        {
+            foreach (var (output, text, mode) in templates.Render(TemplateScope.Version, model.ForNodeVersion(node, version)))
+            {
+                if (versionFiles.Add(output))
+                    list.File(output, text, mode);
+            }
+        }
         return list.Entries;
     }
 
@@ -122,40 +143,70 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
     /// </summary>
     public const string EntryPointsDir = ClusterRootLayout.EntryPoints;
 
-    private static string EntryPointCopy(string name) => Path.Combine(EntryPointsDir, name);
+    private static string EntryPointCopy(GanetiInstallation version, string name) => Path.Combine(EntryPointsDir, version.VersionDir, name);
 
     /// <summary>
-    /// The node's own Ganeti installation: Python runs a script with the script's real folder
-    /// first on sys.path, so entry points are copies (a symbolic link would import the system
-    /// package; a hard link has no other real folder);
-    /// the package folder holds only the node's generated <c>__init__.py</c> (which adds the
-    /// installed package to <c>__path__</c>) and <c>_constants.py</c>, so every other module,
-    /// and its compiled cache, is the installed one; binaries and helpers stay links. Links into
-    /// the prefix name it as the node's processes see it, inside the sandbox.
+    /// The node's own Ganeti installation, laid out as Debian lays out its packages, for every
+    /// installed version: <c>share/ganeti/V</c> and <c>lib/ganeti/V</c> per version, and the
+    /// unversioned entries (<c>sbin/gnt-*</c>, <c>lib/ganeti/daemon-util</c>, ...) through the
+    /// node's own <c>/etc/ganeti/lib</c> and <c>share</c> links, which the node's join writes
+    /// and <c>gnt-cluster upgrade</c> switches (Ganeti's SYSCONFDIR carries the node's root).
+    /// Python runs a script with the script's real folder first on sys.path, so entry points
+    /// are copies (a symbolic link would import the system package; a hard link has no other
+    /// real folder); the package folder holds only the node's generated <c>__init__.py</c>
+    /// (which adds the installed package to <c>__path__</c>) and <c>_constants.py</c>, so every
+    /// other module, and its compiled cache, is the installed one; binaries and helpers stay
+    /// links. Links name paths as the node's processes see them, inside the sandbox.
     /// </summary>
     private void BuildPrefix(NodePlan node, EntryList list)
     {
         var prefix = Path.GetRelativePath(node.SandboxRoot, node.Prefix);
-        var share = Path.Combine(prefix, "share", "ganeti", ganeti.VersionDir);
-        var shareAbsolute = NodeAutoconf.ShareDir(node, ganeti);
-        foreach (var (name, content) in _installed.EntryPoints)
-            list.File(Path.Combine(share, name), content, DirMode, sameAs: EntryPointCopy(name));
-        // The node's _constants.py (a template) imports the installed constants under this name.
-        list.Symlink(Path.Combine(share, "ganeti", "_installed_constants.py"), Path.Combine(ganeti.ShareDir, "ganeti", "_constants.py"));
-
-        string Resolve(InstalledLink link) => link.Kind switch
+        var versionLinks = Path.Combine(node.SandboxRoot, "etc", "ganeti");
+        var unversioned = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (version, tree) in _installed)
         {
-            InstalledLinkKind.Share => Path.Combine(shareAbsolute, link.Name),
-            InstalledLinkKind.Lib when link.Name == "usr/lib/ganeti/daemon-util" => Path.Combine(node.Prefix, "lib", "ganeti", "daemon-util"),
-            InstalledLinkKind.Lib => Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir, link.Name),
-            _ => link.Name,
-        };
-        foreach (var (relative, link) in _installed.PkgLibLinks)
-            list.Symlink(Path.Combine(prefix, "lib", "ganeti", relative), Resolve(link));
-        foreach (var (name, link) in _installed.SbinLinks)
-            list.Symlink(Path.Combine(prefix, "sbin", name), Resolve(link));
-        // Node join runs "test -d PKGLIBDIR/<version> && ln -s ... && node-daemon-setup" (ssh.py).
-        list.Symlink(Path.Combine(prefix, "lib", "ganeti", ganeti.VersionDir), Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir));
+            var share = Path.Combine(prefix, "share", "ganeti", version.VersionDir);
+            foreach (var (name, content) in tree.EntryPoints)
+                list.File(Path.Combine(share, name), content, DirMode, sameAs: EntryPointCopy(version, name));
+            // The node's _constants.py (a template) imports the installed constants under this name.
+            list.Symlink(Path.Combine(share, "ganeti", "_installed_constants.py"), versions.AtRuntime(version, Path.Combine(version.ShareDir, "ganeti", "_constants.py")));
+
+            // lib/ganeti/V as Debian's /usr/lib/ganeti/V: the installed files, but the node's own
+            // daemon-util (a template of scope "version").
+            var lib = Path.Combine(prefix, "lib", "ganeti", version.VersionDir);
+            var installedLib = Path.Combine(version.InstallRoot, "usr/lib/ganeti", version.VersionDir);
+            foreach (var entry in new DirectoryInfo(version.LibDir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                if (entry.Name != "daemon-util")
+                    list.Symlink(Path.Combine(lib, "usr/lib/ganeti", entry.Name), versions.AtRuntime(version, entry.FullName));
+            }
+            foreach (var folder in new[] { "usr/sbin", "usr/bin" })
+            {
+                if (Directory.Exists(Path.Combine(installedLib, folder)))
+                    list.Symlink(Path.Combine(lib, folder), versions.AtRuntime(version, Path.Combine(installedLib, folder)));
+            }
+
+            // Debian's unversioned entries go through "default" links to /etc/ganeti; the node's
+            // go through its own. The first version that has an entry names it.
+            string Through(InstalledLink link) => link.Kind == InstalledLinkKind.Share
+                ? Path.Combine(versionLinks, "share", link.Name)
+                : Path.Combine(versionLinks, "lib", link.Name);
+            foreach (var (relative, link) in tree.PkgLibLinks)
+                unversioned.TryAdd(Path.Combine(prefix, "lib", "ganeti", relative), Through(link));
+            foreach (var (name, link) in tree.SbinLinks)
+                unversioned.TryAdd(Path.Combine(prefix, "sbin", name), Through(link));
+        }
+        foreach (var (path, target) in unversioned)
+            list.Symlink(path, target);
+
+        // The node's version links start at the active version; after that they are Ganeti's
+        // (its join writes them, gnt-cluster upgrade switches them): seeds, never rewritten.
+        list.SeedSymlink(Path.Combine("etc", "ganeti", "lib"), Path.Combine(node.Prefix, "lib", "ganeti", ganeti.VersionDir));
+        list.SeedSymlink(Path.Combine("etc", "ganeti", "share"), Path.Combine(node.Prefix, "share", "ganeti", ganeti.VersionDir));
+        // What goes through the node's /etc/ganeti (Debian's /usr/lib/ganeti/default, /usr/sbin/gnt-*,
+        // htools) goes through the same links.
+        list.Symlink(Path.Combine(EtcOverlay, "upper", "ganeti", "lib"), Path.Combine(versionLinks, "lib"));
+        list.Symlink(Path.Combine(EtcOverlay, "upper", "ganeti", "share"), Path.Combine(versionLinks, "share"));
     }
 
     /// <summary>
@@ -176,6 +227,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiInstallation ga
         public void Symlink(string relative, string target) => Entries.Add(LayoutEntry.Symlink(Join(relative), target));
 
         public void Seed(string relative, int mode) => Entries.Add(LayoutEntry.Seed(Join(relative), mode));
+
+        public void SeedSymlink(string relative, string target) => Entries.Add(LayoutEntry.SeedSymlink(Join(relative), target));
 
         private string Join(string relative) => baseDir.Length == 0 ? relative : Path.Combine(baseDir, relative);
     }

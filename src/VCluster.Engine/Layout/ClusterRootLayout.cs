@@ -45,6 +45,9 @@ public static class ClusterRootLayout
     /// <summary>The program that holds delayed packets (fault delay), where the sandbox sees it.</summary>
     public const string PacketDelayProgram = RunDir + "/vcluster-packet-delay";
 
+    /// <summary>The machine's /usr, bound here by the sandbox when a node may run another release's (GanetiVersions).</summary>
+    public const string HostRoot = RunDir + "/host-root";
+
     /// <summary>How many passes over the nodes the cluster's cron has finished since it started (what a test waits for instead of a time).</summary>
     public const string WatcherPasses = RunDir + "/watcher-passes";
     public const string InstanceDefinitions = RunDir + "/instances";

@@ -116,6 +116,9 @@ internal static class EntryReconciler
             case LayoutEntryKind.Symlink:
                 FreshEntries.Symlink(path, entry.LinkTarget!);
                 return null;
+            case LayoutEntryKind.Seed when entry.LinkTarget is { } target:
+                FreshEntries.Symlink(path, target);
+                return null;
             case LayoutEntryKind.Seed:
                 FreshEntries.File(path, [], entry.Mode);
                 return null;
@@ -135,6 +138,9 @@ internal static class EntryReconciler
         {
             case LayoutEntryKind.Symlink:
                 AtomicFile.CreateSymbolicLink(path, entry.LinkTarget!);
+                break;
+            case LayoutEntryKind.Seed when entry.LinkTarget is { } target:
+                AtomicFile.CreateSymbolicLink(path, target);
                 break;
             case LayoutEntryKind.Seed:
                 using (new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = entry.Mode }))

@@ -11,7 +11,10 @@ public enum LayoutEntryKind
     /// <summary>A link into the installed Ganeti (or elsewhere in the node's prefix).</summary>
     Symlink,
 
-    /// <summary>A file created empty when missing and never changed after: the daemons write it.</summary>
+    /// <summary>
+    /// A file created empty when missing and never changed after: the daemons write it. With a
+    /// link target, a symbolic link made when missing, which Ganeti switches after (a node's version links).
+    /// </summary>
     Seed,
 }
 
@@ -49,6 +52,8 @@ public sealed class LayoutEntry
 
     public static LayoutEntry Seed(string path, int mode) => new(LayoutEntryKind.Seed, path, (UnixFileMode)mode, null, null);
 
+    public static LayoutEntry SeedSymlink(string path, string target) => new(LayoutEntryKind.Seed, path, 0, null, target);
+
     // Many nodes share one content array (the copied entry points): hash each array once.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> ContentHashes = new();
     private string? _fingerprint;
@@ -59,7 +64,7 @@ public sealed class LayoutEntry
         LayoutEntryKind.File => $"f {ContentHashes.GetValue(Content!, c => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(c))[..32])} {Convert.ToString((int)Mode, 8)} {Content!.Length}",
         LayoutEntryKind.Symlink => $"l {LinkTarget}",
         LayoutEntryKind.Directory => $"d {Convert.ToString((int)Mode, 8)}",
-        _ => $"s {Convert.ToString((int)Mode, 8)}",
+        _ => LinkTarget is null ? $"s {Convert.ToString((int)Mode, 8)}" : $"s -> {LinkTarget}",
     };
 
     public override string ToString() => $"{Kind} {RelativePath}";

@@ -82,6 +82,9 @@ public sealed class ManifestGaneti
 
     /// <summary>The root file system whose /usr the nodes run with (VClusterGanetiRelease). Null: this machine's.</summary>
     public string? Userland { get; set; }
+
+    /// <summary>Every Ganeti version the nodes install, the one the cluster was made with first (VClusterGanetiAlsoInstall). Null: that one alone.</summary>
+    public List<string>? Installed { get; set; }
 }
 
 public sealed class ManifestSandbox

@@ -150,6 +150,9 @@ public enum TemplateScope
 {
     Node,
     Cluster,
+
+    /// <summary>A node's file for each Ganeti version it installs (its prefix's versioned parts): <c>ganeti</c> is that version.</summary>
+    Version,
 }
 
 /// <summary>One <c>VClusterTemplate</c> item: an extra template, or an override of a default one with the same output.</summary>

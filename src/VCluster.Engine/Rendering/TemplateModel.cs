@@ -17,10 +17,19 @@ public sealed class TemplateModel
     private readonly ScriptObject _cluster;
     private readonly ScriptObject _ganeti;
     private readonly Dictionary<string, ScriptObject> _nodes;
+    private readonly ClusterPlan _plan;
+    private readonly GanetiVersions _versions;
 
-    public TemplateModel(ClusterPlan plan, GanetiInstallation ganeti)
+    public TemplateModel(ClusterPlan plan, GanetiInstallation ganeti) : this(plan, GanetiVersions.Single(ganeti))
     {
-        _ganeti = GanetiObject(ganeti);
+    }
+
+    public TemplateModel(ClusterPlan plan, GanetiVersions versions)
+    {
+        var ganeti = versions.Active;
+        _plan = plan;
+        _versions = versions;
+        _ganeti = GanetiObject(ganeti, versions);
         // Each node's values are independent of the others': build them on every core.
         _nodes = plan.Nodes.AsParallel().ToDictionary(n => n.Name, n => NodeObject(n, plan, ganeti));
         var sandbox = SandboxLayout.For(plan, ganeti);
@@ -72,9 +81,13 @@ public sealed class TemplateModel
 
     public ScriptObject ForNode(NodePlan node) => Globals(_nodes[node.Name]);
 
-    private ScriptObject Globals(ScriptObject? node)
+    /// <summary>A node's values for one of the Ganeti versions it installs (scope "version"): <c>ganeti</c> and the node's autoconf are that version's.</summary>
+    public ScriptObject ForNodeVersion(NodePlan node, GanetiInstallation version) =>
+        version == _versions.Active ? ForNode(node) : Globals(NodeObject(node, _plan, version), GanetiObject(version, _versions));
+
+    private ScriptObject Globals(ScriptObject? node, ScriptObject? ganeti = null)
     {
-        var globals = new ScriptObject { ["cluster"] = _cluster, ["ganeti"] = _ganeti };
+        var globals = new ScriptObject { ["cluster"] = _cluster, ["ganeti"] = ganeti ?? _ganeti };
         if (node is not null)
             globals["node"] = node;
         return globals;
@@ -111,7 +124,7 @@ public sealed class TemplateModel
         };
     }
 
-    private static ScriptObject GanetiObject(GanetiInstallation ganeti)
+    private static ScriptObject GanetiObject(GanetiInstallation ganeti, GanetiVersions versions)
     {
         string[] daemonUsers = ["MASTERD", "NODED", "RAPI", "CONFD", "WCONFD", "LUXID", "KVMD", "MOND", "METAD"];
         var users = daemonUsers.Select(d => ganeti.Constants[d + "_USER"]?.GetValue<string>()).OfType<string>().Distinct().Order(StringComparer.Ordinal);
@@ -137,11 +150,24 @@ public sealed class TemplateModel
             // binds back, null for none. Its parent where it can: a rebuild swaps a new
             // installation in by renaming, which a bind of the old folder would not show.
             ["scratch_mount"] = SandboxLayout.ScratchMount(ganeti.InstallRoot),
+            // The same for every version the nodes install.
+            ["scratch_mounts"] = new ScriptArray(versions.All.Select(v => SandboxLayout.ScratchMount(v.InstallRoot)).OfType<string>().Distinct()),
             // Another Debian system whose /usr the sandbox binds over the machine's (GanetiRelease); null: the machine's.
             ["userland"] = ganeti.Userland,
-            ["share_dir"] = ganeti.ShareDir,
-            ["lib_dir"] = ganeti.LibDir,
-            ["sbin_dir"] = ganeti.SbinDir,
+            // As every node sees them, whichever userland it runs (GanetiVersions.AtRuntime).
+            ["share_dir"] = versions.AtRuntime(ganeti, ganeti.ShareDir),
+            ["lib_dir"] = versions.AtRuntime(ganeti, ganeti.LibDir),
+            ["sbin_dir"] = versions.AtRuntime(ganeti, ganeti.SbinDir),
+            // Every version the nodes install (VClusterGanetiAlsoInstall), with the /usr a node
+            // running it binds; the machine's /usr is also shown at machine_usr (null: not needed).
+            ["installed"] = new ScriptArray(versions.All.Select(v => new ScriptObject
+            {
+                ["version"] = v.Version,
+                ["version_dir"] = v.VersionDir,
+                ["usr"] = versions.UsrAtRuntime(v),
+            })),
+            ["mixed_userlands"] = versions.MixedUserlands,
+            ["machine_usr"] = versions.HostRootAtRuntime is { } hostRoot ? hostRoot + "/usr" : null,
             ["python"] = ganeti.Python,
             ["python_version"] = ganeti.PythonVersion,
             ["users"] = new ScriptArray(users.Where(u => u != "root")),
