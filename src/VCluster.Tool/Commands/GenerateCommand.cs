@@ -37,6 +37,9 @@ public sealed class GenerateCommand : ToolCommand
     [Option("--ganeti-release <NAME>", Description = "Run another Debian release's Ganeti with that release's userland, e.g. trixie: a root file system made once with mmdebstrap and kept in ~/.cache/vcluster/releases (docs/ganeti-releases.md).")]
     public string? Release { get; set; }
 
+    [Option("--also-install <RELEASE>", Description = "Install another Debian release's Ganeti on every node beside the one the cluster runs, e.g. trixie, so that gnt-cluster upgrade --to can switch to it (docs/upgrades.md). Repeatable.")]
+    public string[] AlsoInstall { get; set; } = [];
+
     [Option("--durable-writes", Description = "Let Ganeti's fsync calls reach the disk (default: libeatmydata skips them).")]
     public bool DurableWrites { get; set; }
 
@@ -66,8 +69,9 @@ public sealed class GenerateCommand : ToolCommand
 
     private string ClusterRoot => Path.GetFullPath(Root ?? Path.Combine(".vcluster", Name));
 
-    private ClusterInputs Inputs(string ganetiRoot) => new()
+    private ClusterInputs Inputs(string ganetiRoot, IReadOnlyList<string>? alsoInstall = null) => new()
     {
+        AlsoInstall = alsoInstall ?? [],
         Cluster = new ClusterSpec
         {
             Name = Name,
@@ -114,7 +118,14 @@ public sealed class GenerateCommand : ToolCommand
                 console.WriteLine($"Ganeti {build.Version} from {build.SourceTree}: built and installed in {build.InstallRoot} ({build.Elapsed.TotalSeconds:F1} s)");
             ganetiRoot = build.InstallRoot;
         }
-        var result = Inputs(ganetiRoot).Generate(cancellation);
+        var alsoInstall = new List<string>();
+        foreach (var other in AlsoInstall)
+        {
+            var release = GanetiRelease.PrepareInCache(other, null, null, m => console.WriteLine(m), cancellation);
+            console.WriteLine($"Ganeti of Debian {release.Release}, installed beside: {(release.Created ? "root file system made" : "root file system from the cache")} in {release.Root} ({release.Elapsed.TotalSeconds:F1} s)");
+            alsoInstall.Add(release.Root);
+        }
+        var result = Inputs(ganetiRoot, alsoInstall).Generate(cancellation);
         ClusterDirectory.Remember(Directory.GetCurrentDirectory(), result.Plan.Name, result.ManifestPath);
         console.WriteLine($"{result.Plan.Nodes.Count} nodes of cluster '{result.Plan.Name}' in {result.Plan.Root}: " +
             $"{result.Layout.Written} written, {result.Layout.Unchanged} unchanged, {result.Layout.Pruned} pruned ({result.Elapsed.TotalMilliseconds:F0} ms)");

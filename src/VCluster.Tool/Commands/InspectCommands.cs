@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using McMaster.Extensions.CommandLineUtils;
+using VCluster.Engine.Ganeti;
 using VCluster.Tool.Runtime;
 using VCluster.Tool.Runtime.Resources;
 
@@ -42,6 +43,13 @@ public sealed class StatusCommand : ClusterCommand
             console.WriteLine($"  fault: {fault.Describe()}  ('dotnet vcluster fault heal' ends it)");
         foreach (var (node, seconds) in status.ClockSkews)
             console.WriteLine($"  fault: {VCluster.Tool.Runtime.Faults.ClockSkews.Describe(node, seconds)}  ('dotnet vcluster fault heal' ends it)");
+        if (manifest.Ganeti.Installed is { } installed)
+        {
+            // Which installed version each node runs: its own version link, which gnt-cluster upgrade switches.
+            var running = manifest.Nodes.GroupBy(n => GanetiVersions.RunningOn(n.Root) ?? "?")
+                .Select(g => $"{g.Key} on {(g.Count() == manifest.Nodes.Count ? "every node" : string.Join(", ", g.Select(n => n.Name)))}");
+            console.WriteLine($"ganeti: {string.Join("; ", running)} (installed: {string.Join(", ", installed)}; gnt-cluster upgrade --to VERSION switches)");
+        }
         var rapi = status.Rapi;
         console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {ClusterStatusReader.Json(rapi.State)}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");
         var needed = status.Nodes.SelectMany(n => n.Daemons).Where(d => d.State != ResourceState.NotNeeded).ToList();

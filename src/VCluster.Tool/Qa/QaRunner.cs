@@ -4,6 +4,7 @@ using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Text.Json;
 using VCluster.Engine.Diagnostics;
+using VCluster.Engine.Ganeti;
 using VCluster.Engine.Manifest;
 using VCluster.Tool.Runtime;
 
@@ -43,6 +44,13 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         if (state is null || !host.IsAlive(state.Sandbox) || !state.UpCompleted)
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.ClusterNotRunning,
                 $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
+        // After gnt-cluster upgrade the cluster runs another of its installed versions than it
+        // was made with, whose QA suite Debian's source of this machine's release does not hold.
+        var masterNode = manifest.Nodes.Single(n => n.Name == ClusterRoles.MasterName(manifest));
+        if (qaFolder is null && GanetiVersions.RunningOn(masterNode.Root) is { } running && !manifest.Ganeti.Version.StartsWith(running + ".", StringComparison.Ordinal))
+            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaSuiteOfOtherVersion,
+                $"cluster '{manifest.Name}' runs Ganeti {running} (gnt-cluster upgrade switched it from {manifest.Ganeti.Version}), whose QA suite is not this machine's Debian source: " +
+                $"give the qa folder of Ganeti {running}'s source with --qa-dir (docs/upgrades.md says where to get it)"));
         var suite = QaSuite.Locate(qaFolder ?? QaSuite.OfSourceTree(manifest.Ganeti.Source), manifest.Ganeti.Version, host, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
