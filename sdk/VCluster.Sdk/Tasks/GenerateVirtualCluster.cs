@@ -19,6 +19,9 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
     public string? InstanceCount { get; set; }
     public string? GanetiRoot { get; set; }
     public string? GanetiSource { get; set; }
+
+    /// <summary>Root file systems of other releases' Ganeti every node installs beside (VClusterGanetiAlsoInstall).</summary>
+    public ITaskItem[] AlsoInstall { get; set; } = [];
     public string? CacheDirectory { get; set; }
     public bool EnableMetad { get; set; }
     public bool Monitoring { get; set; } = true;
@@ -62,6 +65,7 @@ public sealed class GenerateVirtualCluster : EngineTask, ICancelableTask
         TemplatesDirectory = TemplatesDirectory,
         GanetiRoot = GanetiRoot,
         GanetiSource = GanetiSource,
+        AlsoInstall = AlsoInstall.Select(i => i.ItemSpec).ToList(),
         CacheDirectory = CacheDirectory,
         Log = new BuildLog(Log),
     };
