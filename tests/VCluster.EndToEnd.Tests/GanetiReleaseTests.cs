@@ -83,7 +83,7 @@ public sealed class GanetiReleaseTests
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static bool HasSubordinateIds()
+    internal static bool HasSubordinateIds()
     {
         var user = IsRoot ? Name : Environment.UserName;
         bool Listed(string file) => File.Exists(file) && File.ReadLines(file).Any(l => l.StartsWith(user + ":", StringComparison.Ordinal));
