@@ -112,7 +112,9 @@ public static class ClusterGenerator
                 Python = ganeti.Python,
                 Source = ganetiSource,
                 Userland = ganeti.Userland,
-                Installed = versions.All.Count > 1 ? versions.All.Select(v => v.Version).ToList() : null,
+                Installed = versions.All.Count > 1
+                    ? versions.All.Select(v => new ManifestGanetiVersion { Version = v.Version, VersionDir = v.VersionDir, ShareDir = v.ShareDir, Userland = v.Userland }).ToList()
+                    : null,
             },
             Sandbox = sandbox,
             DiskTemplates = [.. plan.DiskTemplates],

@@ -34,7 +34,10 @@ public sealed class GanetiVersionsTests
         }
         StringAssert.Contains(File.ReadAllText(HostPrefix(node, "share/ganeti/3.1/ganeti/__init__.py")), $"__path__.append(\"{other}/usr/share/ganeti/3.1/ganeti\")");
         Assert.AreEqual(Path.Combine(other, "usr/lib/ganeti/3.1/usr/sbin"), Follow(plan, HostPrefix(node, "lib/ganeti/3.1/usr/sbin")));
-        CollectionAssert.AreEqual(new[] { "3.0.2", "3.1.0" }, ClusterManifest.Load(result.ManifestPath).Ganeti.Installed);
+        var installed = ClusterManifest.Load(result.ManifestPath).Ganeti.Installed!;
+        CollectionAssert.AreEqual(new[] { "3.0.2", "3.1.0" }, installed.Select(v => v.Version).ToArray());
+        Assert.AreEqual(Path.Combine(other, "usr/share/ganeti/3.1"), installed[1].ShareDir);
+        Assert.IsNull(ManifestSchemaTests.Violations(result.ManifestPath));
         // It lies under /tmp, which the sandbox replaces with its own: bound back at its own path.
         var setup = File.ReadAllText(Path.Combine(plan.Root, ".state/sandbox/setup"));
         StringAssert.Contains(setup, $"mkdir -p \"{dir.Path}\"\nmount -n --bind ");

@@ -18,6 +18,10 @@ public sealed class ManifestSchemaTests
     // Built once: the library registers a schema by its $id.
     private static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "vcluster.schema.json")));
 
+    /// <summary>Null when <paramref name="manifestPath"/> meets the schema, else what does not.</summary>
+    internal static string? Violations(string manifestPath) =>
+        Evaluate(JsonNode.Parse(File.ReadAllText(manifestPath))!) is { IsValid: false } results ? Errors(results) : null;
+
     private static EvaluationResults Evaluate(JsonNode manifest) =>
         Schema.Evaluate(JsonDocument.Parse(manifest.ToJsonString()).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
 

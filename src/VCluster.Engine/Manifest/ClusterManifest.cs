@@ -84,7 +84,21 @@ public sealed class ManifestGaneti
     public string? Userland { get; set; }
 
     /// <summary>Every Ganeti version the nodes install, the one the cluster was made with first (VClusterGanetiAlsoInstall). Null: that one alone.</summary>
-    public List<string>? Installed { get; set; }
+    public List<ManifestGanetiVersion>? Installed { get; set; }
+}
+
+/// <summary>One of the Ganeti versions the nodes install (GanetiVersions).</summary>
+public sealed class ManifestGanetiVersion
+{
+    public string Version { get; set; } = "";
+
+    /// <summary>"3.1": the folder the node's version links name.</summary>
+    public string VersionDir { get; set; } = "";
+
+    /// <summary>Its installed Python tree, on this machine and in the sandbox alike.</summary>
+    public string ShareDir { get; set; } = "";
+
+    public string? Userland { get; set; }
 }
 
 public sealed class ManifestSandbox
