@@ -25,10 +25,11 @@ public static partial class GanetiRelease
     /// <summary>
     /// What the root holds besides Debian's minimal base: Ganeti (its metapackage pulls in the
     /// versioned Python, Haskell and htools packages), the noop OS, and what the sandbox and
-    /// the nodes run from <c>/usr</c> (eng/setup.sh installs the same on the machine).
+    /// the nodes run from <c>/usr</c> (eng/setup.sh installs the same on the machine), among
+    /// them iptables, with which Ganeti's QA sets its firewall rules on a node.
     /// </summary>
     public static readonly IReadOnlyList<string> Packages =
-        ["ganeti", "ganeti-os-noop", "libnss-wrapper", "libeatmydata1", "socat", "dnsmasq-base", "iproute2", "procps", "util-linux", "openssh-client", "openssl", "libfaketime"];
+        ["ganeti", "ganeti-os-noop", "libnss-wrapper", "libeatmydata1", "socat", "dnsmasq-base", "iproute2", "procps", "util-linux", "openssh-client", "openssl", "libfaketime", "iptables"];
 
     /// <summary>Debian's mirror, as mmdebstrap names it by default.</summary>
     public const string DefaultMirror = "http://deb.debian.org/debian";
