@@ -43,7 +43,7 @@ public sealed partial class UpgradeTests
         {
             var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(cluster, "vcluster.json")))!["ganeti"]!;
             Assert.AreEqual("3.0.2", (string?)manifest["version"]);
-            CollectionAssert.AreEqual(new[] { "3.0.2", "3.1.0" }, manifest["installed"]!.AsArray().Select(v => ((string?)v)![..5]).ToArray());
+            CollectionAssert.AreEqual(new[] { "3.0.2", "3.1.0" }, manifest["installed"]!.AsArray().Select(v => ((string?)v!["version"])![..5]).ToArray());
             AssertRunning(repo, cluster, "3.0", "3.11", 3000000);
 
             // Ganeti's own upgrade, from the master, as an operator runs it.

@@ -48,7 +48,7 @@ public sealed class StatusCommand : ClusterCommand
             // Which installed version each node runs: its own version link, which gnt-cluster upgrade switches.
             var running = manifest.Nodes.GroupBy(n => GanetiVersions.RunningOn(n.Root) ?? "?")
                 .Select(g => $"{g.Key} on {(g.Count() == manifest.Nodes.Count ? "every node" : string.Join(", ", g.Select(n => n.Name)))}");
-            console.WriteLine($"ganeti: {string.Join("; ", running)} (installed: {string.Join(", ", installed)}; gnt-cluster upgrade --to VERSION switches)");
+            console.WriteLine($"ganeti: {string.Join("; ", running)} (installed: {string.Join(", ", installed.Select(v => v.Version))}; gnt-cluster upgrade --to VERSION switches)");
         }
         var rapi = status.Rapi;
         console.WriteLine($"rapi {rapi.Url ?? "-"}: forwarder {ClusterStatusReader.Json(rapi.State)}{(rapi.Pid is { } pid ? $" (pid {pid}, to {rapi.Target})" : "")}  user {rapi.User}, password in {rapi.CredentialsFile}");

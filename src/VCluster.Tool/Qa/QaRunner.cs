@@ -6,6 +6,7 @@ using System.Text.Json;
 using VCluster.Engine.Diagnostics;
 using VCluster.Engine.Ganeti;
 using VCluster.Engine.Manifest;
+using VCluster.Engine.Model;
 using VCluster.Tool.Runtime;
 
 namespace VCluster.Tool.Qa;
@@ -46,11 +47,18 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
                 $"cluster '{manifest.Name}' is not up; bring it up first: dotnet vcluster up"));
         // After gnt-cluster upgrade the cluster runs another of its installed versions than it
         // was made with, whose QA suite Debian's source of this machine's release does not hold.
+        // QA then runs with that version's Python modules.
         var masterNode = manifest.Nodes.Single(n => n.Name == ClusterRoles.MasterName(manifest));
-        if (qaFolder is null && GanetiVersions.RunningOn(masterNode.Root) is { } running && !manifest.Ganeti.Version.StartsWith(running + ".", StringComparison.Ordinal))
-            throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaSuiteOfOtherVersion,
-                $"cluster '{manifest.Name}' runs Ganeti {running} (gnt-cluster upgrade switched it from {manifest.Ganeti.Version}), whose QA suite is not this machine's Debian source: " +
-                $"give the qa folder of Ganeti {running}'s source with --qa-dir (docs/upgrades.md says where to get it)"));
+        var shareDir = manifest.Ganeti.ShareDir;
+        if (GanetiVersions.RunningOn(masterNode.Root) is { } running && manifest.Ganeti.Installed?.FirstOrDefault(v => v.VersionDir == running) is { } other
+            && other.Version != manifest.Ganeti.Version)
+        {
+            if (qaFolder is null)
+                throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaSuiteOfOtherVersion,
+                    $"cluster '{manifest.Name}' runs Ganeti {other.Version} (gnt-cluster upgrade switched it from {manifest.Ganeti.Version}), whose QA suite is not this machine's Debian source: " +
+                    $"give the qa folder of Ganeti {other.Version}'s source with --qa-dir (docs/upgrades.md says where to get it)"));
+            shareDir = other.ShareDir;
+        }
         var suite = QaSuite.Locate(qaFolder ?? QaSuite.OfSourceTree(manifest.Ganeti.Source), manifest.Ganeti.Version, host, progress, cancellation);
 
         // Everything QA reads lies in the cluster root, which the sandbox shows at SandboxRoot
@@ -69,7 +77,7 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         // version's are those.
         var tools = Directory.CreateDirectory(Path.Combine(work, "source", "tools")).FullName;
         foreach (var tool in new[] { "burnin", "move-instance" })
-            File.Copy(Path.Combine(manifest.Ganeti.ShareDir, tool), Path.Combine(tools, tool));
+            File.Copy(Path.Combine(shareDir, tool), Path.Combine(tools, tool));
         // QA imports itself as the package "qa": its parent goes on the path.
         var qa = Path.Combine(inside, "source", "qa");
         File.WriteAllText(Path.Combine(work, "python", "sitecustomize.py"), YamlCompatibility.Replace("\r", "") + "\n");
@@ -89,7 +97,7 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         [
             $"PATH={manifest.Sandbox.BinDir}:/usr/sbin:/usr/bin:/sbin:/bin",
             "HOME=/tmp",
-            $"PYTHONPATH={manifest.Ganeti.ShareDir}:{Path.Combine(inside, "source")}:{Path.Combine(inside, "python")}",
+            $"PYTHONPATH={shareDir}:{Path.Combine(inside, "source")}:{Path.Combine(inside, "python")}",
             // Names resolve as on the nodes; no node identity: QA runs on the machine itself.
             "LD_PRELOAD=libnss_wrapper.so",
             $"NSS_WRAPPER_HOSTS={manifest.Sandbox.Hosts}",
@@ -102,7 +110,14 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         ];
         progress.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] Ganeti's QA ({suite}) on cluster '{manifest.Name}'{(plan.Cluster.OwnCluster ? ", which QA initialises and destroys" : "")}: " +
             $"{plan.On.Count} test switches on, {plan.SwitchedOff.Count} switched off, {plan.LeftOut.Count} left out; log {log}");
-        var command = Sandbox.Enter(state.Sandbox, ["env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json")]);
+        // QA 3.1 appends to /var/log/ganeti/qa-profile.log on the machine it runs on, which the
+        // sandbox has read-only: a mount namespace of its own gets QA's folder there.
+        Directory.CreateDirectory(Path.Combine(work, "log"));
+        var command = Sandbox.Enter(state.Sandbox,
+        [
+            Path.Combine(manifest.SandboxRoot, NodePreload.Folder, NodeEntry.ProgramName), "--bind-dir", Path.Combine(inside, "log"), "/var/log/ganeti", "--",
+            "/usr/bin/env", "-i", .. environment, manifest.Ganeti.Python, Path.Combine(qa, "ganeti-qa.py"), "--yes-do-it", Path.Combine(inside, "config.json"),
+        ]);
         var (exitCode, results) = RunAndFollow(command, log, plan, cancellation);
 
         var failed = results.Where(r => r.Outcome == QaOutcome.Failed).ToList();
