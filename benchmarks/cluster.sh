@@ -9,7 +9,8 @@ dotnet build "$repo/src/VCluster.Tool" -c Release -v:q -nologo >/dev/null   # in
 bench_work() {
   work=$(mktemp -d "/tmp/$1.XXXX")
   m="--manifest $work/c/vcluster.json"
-  trap '$tool down $m >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  # The nodes' overlay work folders are mode 000 (overlayfs makes them so): opened before removal.
+  trap '$tool down $m >/dev/null 2>&1 || true; chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
   cd "$work"   # generate leaves its pointer (.vcluster/NAME.cluster) in the folder it runs in
 }
 since() { echo "$(date +%s.%N) - $1" | bc; }

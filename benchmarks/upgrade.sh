@@ -40,7 +40,7 @@ echo "after:"; state; verify
 if [ -n "$qa_dir" ]; then
   start=$(date +%s.%N)
   $tool qa $m --tests quick --qa-dir "$qa_dir" > "$work/qa.log" 2>&1 && qa=passed || qa=FAILED
-  echo "  QA quick subset with $qa_dir: $qa in $(since "$start") s: $(tail -1 "$work/qa.log")"
+  echo "  QA quick subset with $qa_dir: $qa in $(since "$start") s: $(grep -o '\] QA: .*' "$work/qa.log" | cut -c3-)"
   [ "$qa" = passed ] || sed 's/^/    /' "$work/qa.log" | tail -40
 fi
 echo "gnt-cluster upgrade --to 3.0:"; timed run gnt-cluster upgrade --to 3.0
