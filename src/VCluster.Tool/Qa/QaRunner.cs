@@ -4,7 +4,6 @@ using VCluster.Tool.Runtime.Processes;
 using System.Diagnostics;
 using System.Text.Json;
 using VCluster.Engine.Diagnostics;
-using VCluster.Engine.Ganeti;
 using VCluster.Engine.Manifest;
 using VCluster.Engine.Model;
 using VCluster.Tool.Runtime;
@@ -48,10 +47,8 @@ public sealed class QaRunner(ClusterManifest manifest, IProcessHost host, TextWr
         // After gnt-cluster upgrade the cluster runs another of its installed versions than it
         // was made with, whose QA suite Debian's source of this machine's release does not hold.
         // QA then runs with that version's Python modules.
-        var masterNode = manifest.Nodes.Single(n => n.Name == ClusterRoles.MasterName(manifest));
         var shareDir = manifest.Ganeti.ShareDir;
-        if (GanetiVersions.RunningOn(masterNode.Root) is { } running && manifest.Ganeti.Installed?.FirstOrDefault(v => v.VersionDir == running) is { } other
-            && other.Version != manifest.Ganeti.Version)
+        if (RunningGaneti.Other(manifest) is { } other)
         {
             if (qaFolder is null)
                 throw new VClusterException(new VClusterDiagnostic(ErrorCodes.QaSuiteOfOtherVersion,

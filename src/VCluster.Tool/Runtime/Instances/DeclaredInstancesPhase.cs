@@ -45,9 +45,11 @@ public sealed class DeclaredInstancesPhase(IInstancePopulation population) : IUp
         }
         var started = nodes.Elapsed;
         var way = population;
-        if (way is BulkPopulation && !ShortcutFidelity.ProvenOn(manifest.Ganeti.Version))
+        // The version the cluster runs: gnt-cluster upgrade may have switched it.
+        var version = RunningGaneti.Version(manifest);
+        if (way is BulkPopulation && !ShortcutFidelity.ProvenOn(version))
         {
-            nodes.Step($"the bulk population is proven equal to Ganeti's jobs on Ganeti {ShortcutFidelity.ProvenSeries} only: Ganeti {manifest.Ganeti.Version}'s instances are made by its jobs");
+            nodes.Step($"the bulk population is proven equal to Ganeti's jobs on Ganeti {ShortcutFidelity.ProvenSeries} only: Ganeti {version}'s instances are made by its jobs");
             way = new JobPopulation();
         }
         way.Create(nodes, master, missing, cancellation);

@@ -13,7 +13,8 @@ public sealed class JoinPhase(INodeJoin join, string how) : IUpPhase
         if (joining.Count == 0)
             return;
         var (way, name) = (join, how);
-        var version = up.Manifest.Ganeti.Version;
+        // The version the cluster runs: gnt-cluster upgrade may have switched it.
+        var version = RunningGaneti.Version(up.Manifest);
         if (join is BulkJoin && !ShortcutFidelity.ProvenOn(version))
         {
             up.Session.Step($"the bulk join is proven equal to gnt-node add on Ganeti {ShortcutFidelity.ProvenSeries} only: Ganeti {version}'s nodes join one gnt-node add each");
