@@ -35,12 +35,13 @@ public sealed partial class UpgradeTests
               </ItemGroup>
             </Project>
             """);
-        var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"], TimeSpan.FromMinutes(20));
-        Assert.AreEqual(0, up.ExitCode, up.ToString());
-        StringAssert.Contains(up.Output, "Ganeti of Debian trixie", up.ToString());
         var cluster = Path.Combine(repo, ".vcluster/cluster");
         try
         {
+            // Inside: a bring-up that fails half-way leaves a sandbox that down stops.
+            var up = As(repo, ["dotnet", "build", "-t:VClusterUp", "-nodeReuse:false"], TimeSpan.FromMinutes(20));
+            Assert.AreEqual(0, up.ExitCode, up.ToString());
+            StringAssert.Contains(up.Output, "Ganeti of Debian trixie", up.ToString());
             var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(cluster, "vcluster.json")))!["ganeti"]!;
             Assert.AreEqual("3.0.2", (string?)manifest["version"]);
             CollectionAssert.AreEqual(new[] { "3.0.2", "3.1.0" }, manifest["installed"]!.AsArray().Select(v => ((string?)v!["version"])![..5]).ToArray());
