@@ -45,10 +45,10 @@ public sealed class GanetiVersions
             throw new VClusterException(new VClusterDiagnostic(ErrorCodes.GanetiVersionsInvalid,
                 $"Ganeti {duplicate.Key} is named more than once ({string.Join(", ", duplicate.Select(i => i.InstallRoot))}): a node installs one build of each version, " +
                 "as Debian does; remove the duplicate from VClusterGanetiAlsoInstall"));
-        var all = others.Prepend(active).ToList();
-        var mixed = all.Select(i => i.Userland).Distinct().Count() > 1;
-        var hostRoot = mixed && all.Any(i => i.InstallRoot == "/") ? ClusterRootLayout.On(sandboxRoot, ClusterRootLayout.HostRoot) : null;
-        return new GanetiVersions(active, others, hostRoot);
+        var versions = new GanetiVersions(active, others, null);
+        return versions.MixedUserlands && versions.All.Any(i => i.InstallRoot == "/")
+            ? new GanetiVersions(active, others, ClusterRootLayout.On(sandboxRoot, ClusterRootLayout.HostRoot))
+            : versions;
     }
 
     /// <summary>

@@ -174,17 +174,8 @@ public sealed class ClusterLayoutBuilder(ClusterPlan plan, GanetiVersions versio
             // lib/ganeti/V as Debian's /usr/lib/ganeti/V: the installed files, but the node's own
             // daemon-util (a template of scope "version").
             var lib = Path.Combine(prefix, "lib", "ganeti", version.VersionDir);
-            var installedLib = Path.Combine(version.InstallRoot, "usr/lib/ganeti", version.VersionDir);
-            foreach (var entry in new DirectoryInfo(version.LibDir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
-            {
-                if (entry.Name != "daemon-util")
-                    list.Symlink(Path.Combine(lib, "usr/lib/ganeti", entry.Name), versions.AtRuntime(version, entry.FullName));
-            }
-            foreach (var folder in new[] { "usr/sbin", "usr/bin" })
-            {
-                if (Directory.Exists(Path.Combine(installedLib, folder)))
-                    list.Symlink(Path.Combine(lib, folder), versions.AtRuntime(version, Path.Combine(installedLib, folder)));
-            }
+            foreach (var (relative, installed) in tree.VersionedLinks)
+                list.Symlink(Path.Combine(lib, relative), versions.AtRuntime(version, installed));
 
             // Debian's unversioned entries go through "default" links to /etc/ganeti; the node's
             // go through its own. The first version that has an entry names it.
@@ -255,6 +246,13 @@ internal sealed class InstalledTree
     public required IReadOnlyList<(string Relative, InstalledLink Link)> PkgLibLinks { get; init; }
     public required IReadOnlyList<(string Name, InstalledLink Link)> SbinLinks { get; init; }
 
+    /// <summary>
+    /// What the prefix's lib/ganeti/V links to in Debian's /usr/lib/ganeti/V (relative path,
+    /// installed path): every helper but daemon-util, which is the node's own, and the daemons'
+    /// and htools' folders.
+    /// </summary>
+    public required IReadOnlyList<(string Relative, string Installed)> VersionedLinks { get; init; }
+
     public static InstalledTree Read(GanetiInstallation ganeti)
     {
         var entryPoints = new DirectoryInfo(ganeti.ShareDir).EnumerateFiles()
@@ -282,7 +280,14 @@ internal sealed class InstalledTree
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .Select(f => (f.Name, Classify(f.LinkTarget!)))
             .Where(l => l.Item2.Kind != InstalledLinkKind.Other).ToList();
-        return new InstalledTree { EntryPoints = entryPoints, PkgLibLinks = pkgLibLinks, SbinLinks = sbinLinks };
+        var versioned = Path.Combine(ganeti.InstallRoot, "usr/lib/ganeti", ganeti.VersionDir);
+        var versionedLinks = new DirectoryInfo(ganeti.LibDir).EnumerateFileSystemInfos()
+            .Where(e => e.Name != "daemon-util")
+            .OrderBy(e => e.Name, StringComparer.Ordinal)
+            .Select(e => (Path.Combine("usr/lib/ganeti", e.Name), e.FullName))
+            .Concat(new[] { "usr/sbin", "usr/bin" }.Where(f => Directory.Exists(Path.Combine(versioned, f))).Select(f => (f, Path.Combine(versioned, f))))
+            .ToList();
+        return new InstalledTree { EntryPoints = entryPoints, PkgLibLinks = pkgLibLinks, SbinLinks = sbinLinks, VersionedLinks = versionedLinks };
     }
 
     private static InstalledLink Classify(string target)
